@@ -1,0 +1,174 @@
+import { RpcSession, RpcTarget, type RpcStub } from "capnweb";
+import WebSocket from "ws";
+import { localhostLookup } from "./_localhost.ts";
+import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
+import { fromWireRequest, toWireResponse } from "./http.ts";
+import { CONNECT_PATH, type TunnelClientApi, type TunnelServerApi, type WireRequest, type WireResponse } from "./protocol.ts";
+import type { Fetcher } from "./server.ts";
+import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
+
+export interface CreateCaptunTunnelOptions {
+  /** The tunnel's public URL, e.g. `https://captun.example.workers.dev/my-app`. */
+  url: string | URL;
+  /** Answers each public request. */
+  fetch: Fetcher;
+  /** The server's connect secret. @default undefined (for servers without one) */
+  secret?: string;
+  /** Aborting it closes the tunnel (or cancels the connect). */
+  signal?: AbortSignal;
+  /** How long to wait for the server to accept the tunnel. @default 15_000 */
+  connectTimeoutMs?: number;
+  /** Ping interval; a peer silent for two intervals counts as gone. @default 15_000 */
+  heartbeatMs?: number;
+}
+
+/** A connected tunnel. Dispose it (`await using`) or call `close()`. */
+export interface CaptunTunnel extends AsyncDisposable {
+  /** The public URL the server assigned. */
+  readonly url: string;
+  /** The tunnel name, when the server routes by name. */
+  readonly name: string | undefined;
+  /** Resolves when the session ends, with the WebSocket close code and reason. */
+  readonly closed: Promise<SocketClose>;
+  close(): Promise<void>;
+}
+
+class ClientMain extends RpcTarget implements TunnelClientApi {
+  readonly #fetch: Fetcher;
+  constructor(fetcher: Fetcher) {
+    super();
+    this.#fetch = fetcher;
+  }
+  async fetch(wire: WireRequest): Promise<WireResponse> {
+    const response = await this.#fetch(fromWireRequest(wire));
+    return toWireResponse(response, wire.method);
+  }
+}
+
+export function connectUrlFor(tunnelUrl: string | URL): URL {
+  const url = new URL(tunnelUrl);
+  url.protocol = url.protocol === "https:" ? "wss:" : url.protocol === "http:" ? "ws:" : url.protocol;
+  url.pathname = url.pathname.replace(/\/$/, "") + CONNECT_PATH;
+  url.search = "";
+  url.hash = "";
+  return url;
+}
+
+/**
+ * Opens a tunnel: connects to the server, exposes `fetch` to it, and resolves once the server has
+ * registered the tunnel and told us its public URL.
+ */
+export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
+  options.signal?.throwIfAborted();
+  const socket = await openSocket(options);
+  const transport = new WebSocketTransport(socket as unknown as MessageSocket);
+  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch));
+  const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
+  const stopHeartbeat = startHeartbeat(socket, options.heartbeatMs ?? 15_000);
+  void transport.closed.then(stopHeartbeat);
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(1000, "client closed");
+      await Promise.race([transport.closed, delay(2_000)]);
+      socket.terminate();
+    })();
+    return closing;
+  };
+  const onAbort = () => void close();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  let info: Awaited<ReturnType<TunnelServerApi["ready"]>>;
+  try {
+    info = await Promise.race([
+      server.ready(),
+      transport.closed.then((c) => {
+        throw new CaptunConnectError(`the server closed the tunnel before it was ready (${c.code} ${c.reason})`.trim());
+      }),
+    ]);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    url: info.url,
+    name: info.name,
+    closed: transport.closed,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
+  const url = connectUrlFor(options.url);
+  const headers: Record<string, string> = {};
+  if (options.secret) headers.authorization = `Bearer ${options.secret}`;
+  const socket = new WebSocket(url, {
+    headers,
+    lookup: localhostLookup as never,
+    perMessageDeflate: false,
+    maxPayload: 64 * 1024 * 1024,
+  });
+  return new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => fail(new CaptunConnectError(`no answer from ${url.origin} within ${options.connectTimeoutMs ?? 15_000} ms`)), options.connectTimeoutMs ?? 15_000);
+    const onAbort = () => fail(options.signal?.reason ?? new Error("aborted"));
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    function settle() {
+      clearTimeout(timeout);
+      options.signal?.removeEventListener("abort", onAbort);
+      socket.removeAllListeners("open").removeAllListeners("unexpected-response");
+    }
+    function fail(error: unknown) {
+      settle();
+      socket.removeAllListeners("error");
+      socket.on("error", () => {});
+      socket.terminate();
+      reject(error);
+    }
+    socket.once("open", () => {
+      settle();
+      socket.removeAllListeners("error");
+      resolve(socket);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => {
+      fail(new CaptunConnectError(`cannot reach the captun server at ${url.origin}: ${error.code ?? error.message}`));
+    });
+    socket.once("unexpected-response", (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8").trim().slice(0, 300);
+        const status = res.statusCode ?? 0;
+        if (status === 401) {
+          fail(new CaptunAuthError(`the captun server at ${url.origin} rejected the connect secret (401). Check --secret or CAPTUN_SECRET.`));
+        } else {
+          fail(new CaptunConnectError(`the captun server at ${url.origin} answered ${status} instead of opening a tunnel${body ? `: ${body}` : ""}`, status));
+        }
+      });
+    });
+  });
+}
+
+/** Pings the server; a socket that misses two pongs in a row is terminated (reconnect logic sees a close). */
+function startHeartbeat(socket: WebSocket, intervalMs: number): () => void {
+  let alive = true;
+  socket.on("pong", () => {
+    alive = true;
+  });
+  const timer = setInterval(() => {
+    if (!alive) {
+      socket.terminate();
+      return;
+    }
+    alive = false;
+    socket.ping();
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,119 @@
+import { INLINE_BODY_LIMIT, MAX_CHUNK_BYTES, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
+
+/** Statuses whose responses never carry a body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/** Headers that describe one connection and must not be forwarded (RFC 9110 §7.6.1). */
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** Removes hop-by-hop headers, including every header named in `Connection`. */
+export function stripHopByHop(headers: Headers): Headers {
+  const named = headers.get("connection");
+  if (named) {
+    for (const token of named.split(",")) {
+      const name = token.trim();
+      if (name) headers.delete(name);
+    }
+  }
+  for (const name of HOP_BY_HOP) headers.delete(name);
+  return headers;
+}
+
+/** Splits chunks larger than {@link MAX_CHUNK_BYTES} so no single WebSocket message grows huge. */
+export function splitLargeChunks(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let pending: Uint8Array | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk = pending;
+      pending = undefined;
+      if (!chunk) {
+        const next = await reader.read();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        chunk = toBytes(next.value);
+      }
+      if (chunk.byteLength > MAX_CHUNK_BYTES) {
+        pending = chunk.subarray(MAX_CHUNK_BYTES);
+        chunk = chunk.subarray(0, MAX_CHUNK_BYTES);
+      }
+      controller.enqueue(chunk);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError("body chunks must be bytes");
+}
+
+async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Headers, read: () => Promise<ArrayBuffer>): Promise<WireBody> {
+  if (!body) return null;
+  const length = Number(headers.get("content-length") ?? Number.NaN);
+  if (length <= INLINE_BODY_LIMIT) return new Uint8Array(await read());
+  return splitLargeChunks(body);
+}
+
+function headerList(headers: Headers): [string, string][] {
+  // Iterating Headers yields each Set-Cookie separately, unlike `get()`.
+  return [...headers];
+}
+
+export async function toWireRequest(request: Request, url: string = request.url): Promise<WireRequest> {
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  return {
+    method: request.method,
+    url,
+    headers: headerList(request.headers),
+    body: hasBody ? await toWireBody(request.body, request.headers, () => request.arrayBuffer()) : null,
+  };
+}
+
+export function fromWireRequest(wire: WireRequest): Request {
+  const hasBody = wire.body !== null && wire.method !== "GET" && wire.method !== "HEAD";
+  return new Request(wire.url, {
+    method: wire.method,
+    headers: wire.headers,
+    body: hasBody ? (wire.body as BodyInit) : null,
+    redirect: "manual",
+    // Node needs `duplex` to accept a streamed request body.
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
+}
+
+export async function toWireResponse(response: Response, method: string): Promise<WireResponse> {
+  const bodyless = method === "HEAD" || NULL_BODY_STATUSES.has(response.status);
+  if (bodyless) await response.body?.cancel();
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: headerList(response.headers),
+    body: bodyless ? null : await toWireBody(response.body, response.headers, () => response.arrayBuffer()),
+  };
+}
+
+export function fromWireResponse(wire: WireResponse): Response {
+  const headers = new Headers(wire.headers);
+  const init: ResponseInit & { encodeBody?: "manual" } = { status: wire.status, statusText: wire.statusText, headers };
+  // workerd would compress again (or decompress) a body that already has a Content-Encoding.
+  if (headers.has("content-encoding")) init.encodeBody = "manual";
+  const body = NULL_BODY_STATUSES.has(wire.status) ? null : (wire.body as BodyInit | null);
+  return new Response(body, init);
+}

@@ -1,0 +1,83 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import type { RoutingMode } from "./routing.ts";
+
+/** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
+export const WORKER_COMPATIBILITY_DATE = "2026-07-01";
+
+/**
+ * The bundled Worker, written by worker/build.ts into this package's dist/ (the second path is for
+ * running from src/ in this repository's tests).
+ */
+const WORKER_BUNDLE = [new URL("./worker/captun-worker.js", import.meta.url), new URL("../dist/worker/captun-worker.js", import.meta.url)]
+  .map((url) => fileURLToPath(url))
+  .find((path) => existsSync(path));
+
+export interface LocalServerOptions {
+  /** Loopback port to listen on; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to bind. Loopback only unless you mean it. @default "127.0.0.1" */
+  host?: string;
+  /**
+   * `subdomain`: tunnels at `http://<name>.localhost:<port>` (browsers resolve `*.localhost`).
+   * `folder`: tunnels at `http://127.0.0.1:<port>/<name>`.
+   * @default "subdomain"
+   */
+  routing?: RoutingMode;
+  /** Connect secret clients must present. @default a fresh random secret */
+  secret?: string;
+  /** Number of shards. @default 1 */
+  shards?: number;
+  /** Extra Worker variables (`MAX_BODY_BYTES`, `HEADERS_TIMEOUT_MS`, …). */
+  vars?: Record<string, string>;
+}
+
+/** A captun server running locally in workerd. */
+export interface LocalServer extends AsyncDisposable {
+  /** Where clients and visitors reach the server, e.g. `http://localhost:8787`. */
+  readonly url: string;
+  readonly routing: RoutingMode;
+  /** The `CUSTOM_HOSTNAME` under subdomain routing. */
+  readonly customHostname: string | undefined;
+  readonly secret: string;
+  close(): Promise<void>;
+}
+
+/** Runs the captun Worker in workerd (Miniflare) on loopback, with nothing sent off the machine. */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  if (!WORKER_BUNDLE) throw new Error("The captun Worker bundle is missing from captun's dist/worker/. Run `pnpm build` first.");
+  const routing = options.routing ?? "subdomain";
+  const customHostname = routing === "subdomain" ? "localhost" : undefined;
+  const secret = options.secret ?? randomBytes(24).toString("base64url");
+  const bindings: Record<string, string> = { CONNECT_SECRET: secret, SHARDS: String(options.shards ?? 1), ...options.vars };
+  if (customHostname) bindings.CUSTOM_HOSTNAME = customHostname;
+  const host = options.host ?? "127.0.0.1";
+  const mf = new Miniflare({
+    host,
+    port: options.port ?? 0,
+    modules: true,
+    scriptPath: WORKER_BUNDLE,
+    compatibilityDate: WORKER_COMPATIBILITY_DATE,
+    durableObjects: { CAPTUN_SERVER_SHARD: "CaptunServerShard" },
+    bindings,
+    // No Request.cf download: everything stays on this machine.
+    cf: false,
+    log: new Log(LogLevel.WARN),
+  });
+  let ready: URL;
+  try {
+    ready = await mf.ready;
+  } catch (error) {
+    await mf.dispose().catch(() => {});
+    throw error;
+  }
+  const url = customHostname ? `http://localhost:${ready.port}` : `http://${ready.host}`;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= mf.dispose();
+    return closing;
+  };
+  return { url, routing, customHostname, secret, close, [Symbol.asyncDispose]: close };
+}

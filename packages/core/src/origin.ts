@@ -1,0 +1,64 @@
+import { Readable } from "node:stream";
+import { Agent, request as undiciRequest } from "undici";
+import { localhostLookup } from "./_localhost.ts";
+import { stripHopByHop } from "./http.ts";
+import type { Fetcher } from "./server.ts";
+
+export interface OriginFetcherOptions {
+  /**
+   * Send the origin's own host in `Host` instead of the public one. Leave it off for dev servers
+   * that check `Host` (they are told the public host instead).
+   * @default false
+   */
+  rewriteHost?: boolean;
+}
+
+/**
+ * A {@link Fetcher} that forwards to a local origin such as `http://localhost:3000`, byte for byte:
+ * no decompression, no redirect following, streaming both ways. `localhost` reaches the origin
+ * whether it listens on 127.0.0.1 or ::1.
+ */
+export function createOriginFetcher(target: string | URL, options: OriginFetcherOptions = {}): Fetcher & { close(): Promise<void> } {
+  const origin = new URL(target);
+  const basePath = origin.pathname.replace(/\/$/, "");
+  const agent = new Agent({
+    connect: { lookup: localhostLookup as never, autoSelectFamily: true },
+    keepAliveTimeout: 10_000,
+  });
+  const fetcher = async (request: Request): Promise<Response> => {
+    const incoming = new URL(request.url);
+    const headers = stripHopByHop(new Headers(request.headers));
+    if (options.rewriteHost) headers.set("host", origin.host);
+    const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
+    const answer = await undiciRequest(new URL(basePath + incoming.pathname + incoming.search, origin.origin), {
+      method: request.method as "GET",
+      headers: toHeaderRecord(headers),
+      body: hasBody ? Readable.fromWeb(request.body as never) : null,
+      dispatcher: agent,
+      signal: request.signal,
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) responseHeaders.append(name, item);
+    }
+    stripHopByHop(responseHeaders);
+    const nullBody = request.method === "HEAD" || [204, 205, 304].includes(answer.statusCode);
+    if (nullBody) answer.body.resume();
+    return new Response(nullBody ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), {
+      status: answer.statusCode,
+      headers: responseHeaders,
+    });
+  };
+  return Object.assign(fetcher, { close: () => agent.close() });
+}
+
+function toHeaderRecord(headers: Headers): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  for (const [name, value] of headers) {
+    const existing = record[name];
+    if (existing === undefined) record[name] = value;
+    else record[name] = Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return record;
+}

@@ -1,0 +1,53 @@
+import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
+import { type Env, numberSetting } from "./env.ts";
+
+export { CaptunServerShard } from "./shard.ts";
+
+const MAX_URL_LENGTH = 16 * 1024;
+const MAX_HEADER_BYTES = 32 * 1024;
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    if (request.url.length > MAX_URL_LENGTH) return errorResponse(request, 414, "uri-too-long", "The URL is too long.");
+    if (headerBytes(request.headers) > MAX_HEADER_BYTES) {
+      return errorResponse(request, 431, "headers-too-large", "The request headers are too large.");
+    }
+    const route = getTunnelNameFromUrl(request.url, env.CUSTOM_HOSTNAME);
+    if (!route) return errorResponse(request, 404, "tunnel-not-found", "This captun server has no tunnel at this address.");
+
+    if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) {
+      if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+        return errorResponse(request, 400, "bad-request", "Tunnel clients connect here with a WebSocket.");
+      }
+      if (!(await secretMatches(request, env.CONNECT_SECRET))) {
+        return errorResponse(request, 401, "unauthorized", "Wrong or missing connect secret.");
+      }
+    } else {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      const limit = numberSetting(env.MAX_BODY_BYTES, 100_000_000);
+      if (length > limit) return errorResponse(request, 413, "body-too-large", `Request bodies are limited to ${limit} bytes.`);
+    }
+
+    const shard = shardIndexFor(route.name, numberSetting(env.SHARDS, 1));
+    const stub = env.CAPTUN_SERVER_SHARD.get(env.CAPTUN_SERVER_SHARD.idFromName(`shard-${shard}`));
+    return stub.fetch(request);
+  },
+} satisfies ExportedHandler<Env>;
+
+function headerBytes(headers: Headers): number {
+  let total = 0;
+  for (const [name, value] of headers) total += name.length + value.length + 4;
+  return total;
+}
+
+/** Constant-time comparison of the presented secret with the configured one, via their digests. */
+async function secretMatches(request: Request, expected: string | undefined): Promise<boolean> {
+  if (!expected) return true;
+  const presented = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
+  const encoder = new TextEncoder();
+  const [a, b] = await Promise.all([
+    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
+    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
+  ]);
+  return crypto.subtle.timingSafeEqual(a, b);
+}
