@@ -76,6 +76,21 @@ function headerList(headers: Headers): [string, string][] {
   return [...headers];
 }
 
+type FixedLengthStreamClass = new (length: number) => TransformStream<Uint8Array, Uint8Array>;
+
+/**
+ * In workerd, a streamed body is sent chunked even when Content-Length is set, and a stream that
+ * errors still ends with a clean chunked terminator (cloudflare/workerd#6818): a visitor could not
+ * tell a cut-off body from a complete one. Piping through `FixedLengthStream` makes workerd send
+ * the declared length, so a body cut short ends the connection early and the visitor sees an error.
+ */
+function withDeclaredLength(body: ReadableStream<Uint8Array>, headers: Headers): ReadableStream<Uint8Array> {
+  const FixedLengthStream = (globalThis as { FixedLengthStream?: FixedLengthStreamClass }).FixedLengthStream;
+  const length = Number(headers.get("content-length") ?? Number.NaN);
+  if (!FixedLengthStream || !Number.isSafeInteger(length) || length < 0) return body;
+  return body.pipeThrough(new FixedLengthStream(length));
+}
+
 export async function toWireRequest(request: Request, url: string = request.url): Promise<WireRequest> {
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   return {
@@ -114,6 +129,7 @@ export function fromWireResponse(wire: WireResponse): Response {
   const init: ResponseInit & { encodeBody?: "manual" } = { status: wire.status, statusText: wire.statusText, headers };
   // workerd would compress again (or decompress) a body that already has a Content-Encoding.
   if (headers.has("content-encoding")) init.encodeBody = "manual";
-  const body = NULL_BODY_STATUSES.has(wire.status) ? null : (wire.body as BodyInit | null);
-  return new Response(body, init);
+  let body = NULL_BODY_STATUSES.has(wire.status) ? null : wire.body;
+  if (body instanceof ReadableStream) body = withDeclaredLength(body, headers);
+  return new Response(body as BodyInit | null, init);
 }
