@@ -6,6 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    reporters: ["default", "./scripts/summary-reporter.ts"],
     env: { WRANGLER_SEND_METRICS: "false" },
   },
 });

@@ -1,4 +1,4 @@
-import { RpcSession, RpcTarget, type RpcStub } from "capnweb";
+import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import WebSocket from "ws";
 import { localhostLookup } from "./_localhost.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
@@ -112,7 +112,10 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
     maxPayload: 64 * 1024 * 1024,
   });
   return new Promise((resolve, reject) => {
-    const timeout = setTimeout(() => fail(new CaptunConnectError(`no answer from ${url.origin} within ${options.connectTimeoutMs ?? 15_000} ms`)), options.connectTimeoutMs ?? 15_000);
+    const timeout = setTimeout(
+      () => fail(new CaptunConnectError(`no answer from ${url.origin} within ${options.connectTimeoutMs ?? 15_000} ms`)),
+      options.connectTimeoutMs ?? 15_000,
+    );
     const onAbort = () => fail(options.signal?.reason ?? new Error("aborted"));
     options.signal?.addEventListener("abort", onAbort, { once: true });
     function settle() {
@@ -142,9 +145,16 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
         const body = Buffer.concat(chunks).toString("utf8").trim().slice(0, 300);
         const status = res.statusCode ?? 0;
         if (status === 401) {
-          fail(new CaptunAuthError(`the captun server at ${url.origin} rejected the connect secret (401). Check --secret or CAPTUN_SECRET.`));
+          fail(
+            new CaptunAuthError(`the captun server at ${url.origin} rejected the connect secret (401). Check --secret or CAPTUN_SECRET.`),
+          );
         } else {
-          fail(new CaptunConnectError(`the captun server at ${url.origin} answered ${status} instead of opening a tunnel${body ? `: ${body}` : ""}`, status));
+          fail(
+            new CaptunConnectError(
+              `the captun server at ${url.origin} answered ${status} instead of opening a tunnel${body ? `: ${body}` : ""}`,
+              status,
+            ),
+          );
         }
       });
     });

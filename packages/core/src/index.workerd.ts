@@ -2,6 +2,14 @@
 export { CaptunAuthError, CaptunConnectError, CaptunError, type CaptunErrorCode, errorResponse } from "./errors.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
 export { CloseCode, CONNECT_PATH, ERROR_HEADER, type TunnelInfo } from "./protocol.ts";
-export { canonicalizeTunnelName, getTunnelNameFromUrl, type RoutingMode, routingModeFor, shardIndexFor, type TunnelRoute, tunnelUrlFor } from "./routing.ts";
+export {
+  canonicalizeTunnelName,
+  getTunnelNameFromUrl,
+  type RoutingMode,
+  routingModeFor,
+  shardIndexFor,
+  type TunnelRoute,
+  tunnelUrlFor,
+} from "./routing.ts";
 export { type AcceptedTunnel, type AcceptTunnelOptions, acceptCaptunTunnel, acceptCaptunTunnelFromSocket, type Fetcher } from "./server.ts";
 export type { SocketClose } from "./transport.ts";

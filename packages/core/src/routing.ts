@@ -68,7 +68,10 @@ export function tunnelUrlFor(serverUrl: string | URL, name: string, customHostna
 }
 
 function normalizeHostname(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\*?\./, "").replace(/\.$/, "");
+  return hostname
+    .toLowerCase()
+    .replace(/^\*?\./, "")
+    .replace(/\.$/, "");
 }
 
 /** Which of `shards` Durable Objects holds tunnel `name`: FNV-1a, stable across deploys. */

@@ -1,6 +1,6 @@
-import { RpcSession, RpcTarget, type RpcStub } from "capnweb";
-import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
+import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { fromWireResponse, toWireRequest } from "./http.ts";
+import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 
 /** Anything that answers a Request with a Response, like the global `fetch`. */

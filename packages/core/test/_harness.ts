@@ -2,7 +2,7 @@
 // real node:http origins, and a visitor `fetch` that resolves *.localhost to loopback.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
+import { Agent, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from "undici";
 import { localhostLookup } from "../src/_localhost.ts";
 import { type LocalServerOptions, startLocalServer } from "../src/local-server.ts";
 import { tunnelUrlFor } from "../src/routing.ts";

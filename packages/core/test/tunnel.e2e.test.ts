@@ -55,7 +55,11 @@ describe("HTTP through the tunnel", () => {
       const hasBody = method !== "GET";
       const response = await visit(tunnel.url + path, { method, body: hasBody ? `body of ${method}` : undefined });
       expect(response.status).toBe(200);
-      expect(await response.json()).toEqual({ method, url: new URL(tunnel.url + path).pathname + new URL(tunnel.url + path).search, body: hasBody ? `body of ${method}` : "" });
+      expect(await response.json()).toEqual({
+        method,
+        url: new URL(tunnel.url + path).pathname + new URL(tunnel.url + path).search,
+        body: hasBody ? `body of ${method}` : "",
+      });
     }
   });
 
@@ -313,14 +317,22 @@ describe("connect secret and replacement", () => {
   it("refuses a missing or wrong secret with the same 401", async () => {
     const answers = [];
     for (const secret of [undefined, "wrong"]) {
-      const error = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName()), secret, fetch: () => new Response() }).catch((e: Error) => e);
+      const error = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName()), secret, fetch: () => new Response() }).catch(
+        (e: Error) => e,
+      );
       expect(error).toMatchObject({ name: "CaptunAuthError" });
       answers.push(error);
     }
     const connectUrl = `${server.tunnelUrl(uniqueName())}/__captun-connect`;
     const bodies = await Promise.all(
       ["", "Bearer wrong"].map(async (authorization) => {
-        const response = await rawRequest(connectUrl, { connection: "upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", authorization });
+        const response = await rawRequest(connectUrl, {
+          connection: "upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          authorization,
+        });
         return [response.status, response.body];
       }),
     );
@@ -331,9 +343,17 @@ describe("connect secret and replacement", () => {
 
   it("lets the newest client win and tells the old one it was replaced", async () => {
     const name = uniqueName();
-    await using first = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: () => new Response("first") });
+    await using first = await createCaptunTunnel({
+      url: server.tunnelUrl(name),
+      secret: server.secret,
+      fetch: () => new Response("first"),
+    });
     expect(await (await visit(first.url)).text()).toBe("first");
-    await using second = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: () => new Response("second") });
+    await using second = await createCaptunTunnel({
+      url: server.tunnelUrl(name),
+      secret: server.secret,
+      fetch: () => new Response("second"),
+    });
     const closed = await first.closed;
     expect(closed.code).toBe(4001);
     expect(closed.reason).toContain("replaced");
