@@ -46,7 +46,7 @@ export class Egress {
       return await this.#tunnel.fetch(request);
     } catch (error) {
       // Name the tunnel, or a test author would go looking for a network problem.
-      throw new Error(`the egress tunnel's handler failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`the egress tunnel could not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   };
 }

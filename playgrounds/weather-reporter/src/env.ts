@@ -12,4 +12,6 @@ export interface Env {
   GEOCODING_URL?: string;
   /** Open-Meteo's forecast endpoint, or a stand-in. @default "https://api.open-meteo.com/v1/forecast" */
   FORECAST_URL?: string;
+  /** How long one call to the weather service may take before the visitor gets a 504, in ms. @default "10000" */
+  UPSTREAM_TIMEOUT_MS?: string;
 }

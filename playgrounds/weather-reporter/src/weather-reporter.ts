@@ -24,6 +24,7 @@ export class WeatherReporter extends DurableObject<Env> {
         fetch: this.#egress.fetch,
         geocodingUrl: this.env.GEOCODING_URL || DEFAULT_GEOCODING_URL,
         forecastUrl: this.env.FORECAST_URL || DEFAULT_FORECAST_URL,
+        timeoutMs: Number(this.env.UPSTREAM_TIMEOUT_MS) || 10_000,
       });
       return text(200, `${report}\n`);
     } catch (error) {

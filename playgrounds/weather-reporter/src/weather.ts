@@ -6,13 +6,12 @@ export const DEFAULT_FORECAST_URL = "https://api.open-meteo.com/v1/forecast";
 /** Sent with every call so the weather service (or a test) can tell who is asking. */
 export const USER_AGENT = "captun-weather-reporter/0.1";
 
-/** How long one call to the weather service may take before the visitor gets a 504. */
-const UPSTREAM_TIMEOUT_MS = 10_000;
-
 export interface WeatherSources {
   fetch: Fetcher;
   geocodingUrl: string;
   forecastUrl: string;
+  /** How long one call may take before the visitor gets a 504, in ms. */
+  timeoutMs: number;
 }
 
 /** A failure worth showing the visitor as is, with the status to answer with. */
@@ -38,7 +37,7 @@ interface ForecastAnswer {
 export async function reportWeather(city: string, sources: WeatherSources): Promise<string> {
   const geocoding = new URL(sources.geocodingUrl);
   geocoding.search = new URLSearchParams({ name: city, count: "1", language: "en", format: "json" }).toString();
-  const place = (await getJson<GeocodingAnswer>(geocoding, sources.fetch)).results?.[0];
+  const place = (await getJson<GeocodingAnswer>(geocoding, sources)).results?.[0];
   if (!place) throw new WeatherError(404, `No city called "${city}" was found.`);
 
   const forecast = new URL(sources.forecastUrl);
@@ -47,7 +46,7 @@ export async function reportWeather(city: string, sources: WeatherSources): Prom
     longitude: String(place.longitude),
     current: "temperature_2m",
   }).toString();
-  const answer = await getJson<ForecastAnswer>(forecast, sources.fetch);
+  const answer = await getJson<ForecastAnswer>(forecast, sources);
   const temperature = answer.current?.temperature_2m;
   if (typeof temperature !== "number") throw new WeatherError(502, "The weather service sent no current temperature.");
   return formatReport(place.name, place.country, temperature, answer.current_units?.temperature_2m ?? "°C");
@@ -57,18 +56,15 @@ export function formatReport(city: string, country: string | undefined, temperat
   return `${country ? `${city}, ${country}` : city}: ${temperature.toFixed(1)} ${unit}`;
 }
 
-async function getJson<T>(url: URL, fetcher: Fetcher): Promise<T> {
+async function getJson<T>(url: URL, { fetch, timeoutMs }: WeatherSources): Promise<T> {
   const request = new Request(url, { headers: { accept: "application/json", "user-agent": USER_AGENT } });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new WeatherError(504, `${url.host} did not answer within ${UPSTREAM_TIMEOUT_MS / 1000} s.`)),
-      UPSTREAM_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new WeatherError(504, `${url.host} did not answer within ${timeoutMs / 1000} s.`)), timeoutMs);
   });
   let response: Response;
   try {
-    response = await Promise.race([fetcher(request), timeout]);
+    response = await Promise.race([fetch(request), timeout]);
   } catch (error) {
     if (error instanceof WeatherError) throw error;
     throw new WeatherError(502, `Could not reach ${url.host}: ${error instanceof Error ? error.message : String(error)}`);

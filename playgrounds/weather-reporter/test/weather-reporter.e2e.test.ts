@@ -104,12 +104,25 @@ describe("with the real weather API's URLs, intercepted by a tunnel", () => {
     const response = await fetch(`${worker.url}/weather?city=Berlin`, { signal: AbortSignal.timeout(5_000) });
     expect(response.status).toBe(502);
     expect(await response.text()).toBe(
-      "Could not reach geocoding-api.open-meteo.com: the egress tunnel's handler failed: no canned answer for this request\n",
+      "Could not reach geocoding-api.open-meteo.com: the egress tunnel could not answer: no canned answer for this request\n",
     );
+  });
+
+  it("fails a call in flight with a 502 when the tunnel goes away, instead of waiting for the timeout", async () => {
+    let tunnelGone: () => Promise<void> = async () => {};
+    const tunnel = await attach(async () => {
+      await tunnelGone();
+      return new Promise<Response>(() => {});
+    });
+    tunnelGone = () => tunnel.close();
+    // The Worker's own timeout is 10 s: an answer within 5 s means the disconnect failed the call.
+    const response = await fetch(`${worker.url}/weather?city=Berlin`, { signal: AbortSignal.timeout(5_000) });
+    expect(response.status).toBe(502);
+    expect(await response.text()).toMatch(/^Could not reach geocoding-api\.open-meteo\.com: the egress tunnel could not answer: .*closed/);
   });
 });
 
-describe("detaching", () => {
+describe("with its own configuration", () => {
   it("sends egress back to the network: here a loopback stand-in set through GEOCODING_URL / FORECAST_URL", async () => {
     const originSeen: string[] = [];
     const origin = createServer((req, res) => {
@@ -140,6 +153,18 @@ describe("detaching", () => {
     expect(text).toBe("Origin City: 5.0 °C\n");
     expect(originSeen).toContain("/v1/search?name=Berlin&count=1&language=en&format=json");
     expect(worker.blockedEgress).toEqual([]);
+  });
+
+  it("answers 504 when the test's handler never answers, after UPSTREAM_TIMEOUT_MS", async () => {
+    await using worker = await startWeatherReporter({ UPSTREAM_TIMEOUT_MS: "300" });
+    await using _tunnel = await createCaptunTunnel({
+      url: worker.egressTunnelUrl,
+      secret: worker.secret,
+      fetch: () => new Promise<Response>(() => {}),
+    });
+    const response = await fetch(`${worker.url}/weather?city=Berlin`, { signal: AbortSignal.timeout(5_000) });
+    expect(response.status).toBe(504);
+    expect(await response.text()).toBe("geocoding-api.open-meteo.com did not answer within 0.3 s.\n");
   });
 
   it("without a tunnel, the default configuration calls the public API (refused here by the test guard)", async () => {
