@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Log, LogLevel, Miniflare } from "miniflare";
 import type { RoutingMode } from "./routing.ts";
 
 /** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
@@ -54,6 +53,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const bindings: Record<string, string> = { CONNECT_SECRET: secret, SHARDS: String(options.shards ?? 1), ...options.vars };
   if (customHostname) bindings.CUSTOM_HOSTNAME = customHostname;
   const host = options.host ?? "127.0.0.1";
+  // Loaded on demand: importing Miniflare takes ~0.5 s, which every `captun` client would pay.
+  const { Log, LogLevel, Miniflare } = await import("miniflare");
   const mf = new Miniflare({
     host,
     port: options.port ?? 0,

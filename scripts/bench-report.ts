@@ -1,0 +1,90 @@
+// The table `pnpm bench` prints: one row per figure, ratios to direct loopback.
+import pc from "picocolors";
+import type { MemoryFigures, PathFigures, StartFigures } from "./bench-scenarios.ts";
+
+interface Result {
+  paths: Record<"direct" | "worker" | "captun", PathFigures>;
+  start: StartFigures;
+  memory: { captun: MemoryFigures; worker: MemoryFigures };
+  extraRows: { label: string; unit: string; direct?: number; worker?: number; captun: number }[];
+}
+
+interface Row {
+  label: string;
+  unit: string;
+  direct?: number;
+  worker?: number;
+  captun: number;
+  /** Throughput: the ratio shown is speed ÷ direct (1/N); otherwise time ÷ direct (N×). */
+  higherIsBetter?: boolean;
+}
+
+const rows = (r: Result): Row[] => {
+  const p = (key: keyof PathFigures, label: string, unit: string, higherIsBetter = false): Row => ({
+    label,
+    unit,
+    direct: r.paths.direct[key],
+    worker: r.paths.worker[key],
+    captun: r.paths.captun[key],
+    higherIsBetter,
+  });
+  return [
+    p("smallGetP50Ms", "1 KiB GET p50", "ms"),
+    p("smallGetP90Ms", "1 KiB GET p90", "ms"),
+    p("smallGetP99Ms", "1 KiB GET p99", "ms"),
+    p("download64MiBps", "64 MiB download", "MiB/s", true),
+    p("download64TtfbMs", "64 MiB time to first byte", "ms"),
+    p("concurrent20x2MiBMs", "20 × 2 MiB concurrent", "ms"),
+    p("concurrent100x2MiBMs", "100 × 2 MiB concurrent, one shard", "ms"),
+    p("upload16MiBps", "16 MiB upload", "MiB/s", true),
+    p("sseFirstEventMs", "SSE first event", "ms"),
+    { label: "createCaptunTunnel() → first fetch", unit: "ms", captun: r.start.createTunnelToFirstFetchMs },
+    { label: "spawn client → first fetch", unit: "ms", direct: r.start.nodeSpawnMs, captun: r.start.spawnClientToFirstFetchMs },
+    {
+      label: `client RSS peak, 256 MiB (idle ${num(r.memory.captun.clientBeforeMiB)})`,
+      unit: "MiB",
+      captun: r.memory.captun.clientPeakMiB,
+    },
+    {
+      label: `workerd RSS peak, 256 MiB (idle ${num(r.memory.captun.workerdBeforeMiB)})`,
+      unit: "MiB",
+      worker: r.memory.worker.workerdPeakMiB,
+      captun: r.memory.captun.workerdPeakMiB,
+    },
+    ...r.extraRows,
+  ];
+};
+
+const num = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? "—" : value < 10 ? value.toFixed(2) : value.toFixed(0);
+
+function ratio(row: Row, value: number | undefined): string {
+  if (row.direct === undefined || value === undefined || row.label.startsWith("spawn")) return "";
+  if (row.higherIsBetter) return `1/${(row.direct / value).toFixed(1)}`;
+  return `${(value / row.direct).toFixed(1)}×`;
+}
+
+export function formatTable(r: Result): string {
+  const header = ["figure", "unit", "direct", "worker", "captun", "worker÷direct", "captun÷direct"];
+  const body = rows(r).map((row) => [
+    row.label,
+    row.unit,
+    num(row.direct),
+    num(row.worker),
+    num(row.captun),
+    ratio(row, row.worker),
+    ratio(row, row.captun),
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => (cells[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
+  const gap = r.paths.captun.smallGetP50Ms - r.paths.worker.smallGetP50Ms;
+  return [
+    "",
+    pc.bold(line(header)),
+    ...body.map(line),
+    "",
+    `captun 1 KiB GET p50 is ${gap >= 0 ? "+" : ""}${gap.toFixed(2)} ms over the pass-through Worker`,
+    "",
+  ].join("\n");
+}

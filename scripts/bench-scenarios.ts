@@ -1,0 +1,162 @@
+// The figures `pnpm bench` measures, each bounded in count and time, loopback only.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createCaptunTunnel, createOriginFetcher, type LocalServer, tunnelUrlFor } from "captun";
+import { request } from "undici";
+import { download, firstEvent, MiB, median, percentile, rssMiB, samplePeak, spawnJsonChild, upload, visitor } from "./bench-measure.ts";
+import { script } from "./bench-targets.ts";
+
+/** Figures measured the same way for direct, the pass-through Worker and captun. */
+export interface PathFigures {
+  smallGetP50Ms: number;
+  smallGetP90Ms: number;
+  smallGetP99Ms: number;
+  download64MiBps: number;
+  download64TtfbMs: number;
+  concurrent20x2MiBMs: number;
+  concurrent100x2MiBMs: number;
+  upload16MiBps: number;
+  sseFirstEventMs: number;
+}
+
+const SMALL_GETS = 300;
+
+export async function measurePath(base: string): Promise<PathFigures> {
+  for (let i = 0; i < 20; i++) await download(`${base}/small`);
+  const times: number[] = [];
+  for (let i = 0; i < SMALL_GETS; i++) {
+    const { bytes, totalMs } = await download(`${base}/small`);
+    if (bytes !== 1024) throw new Error(`small GET via ${base} returned ${bytes} bytes`);
+    times.push(totalMs);
+  }
+  times.sort((a, b) => a - b);
+
+  const big = await checkedDownload(`${base}/bytes?n=${64 * MiB}`, 64 * MiB);
+  const concurrent = async (count: number) => {
+    const start = performance.now();
+    await Promise.all(Array.from({ length: count }, () => checkedDownload(`${base}/bytes?n=${2 * MiB}`, 2 * MiB)));
+    return performance.now() - start;
+  };
+  const concurrent20x2MiBMs = await concurrent(20);
+  const concurrent100x2MiBMs = await concurrent(100);
+  const up = await upload(`${base}/upload`, 16 * MiB);
+  const sse = [];
+  for (let i = 0; i < 5; i++) sse.push(await firstEvent(`${base}/sse?holdMs=100`));
+
+  return {
+    smallGetP50Ms: percentile(times, 50),
+    smallGetP90Ms: percentile(times, 90),
+    smallGetP99Ms: percentile(times, 99),
+    download64MiBps: 64 / (big.totalMs / 1000),
+    download64TtfbMs: big.ttfbMs,
+    concurrent20x2MiBMs,
+    concurrent100x2MiBMs,
+    upload16MiBps: 16 / (up.totalMs / 1000),
+    sseFirstEventMs: median(sse),
+  };
+}
+
+async function checkedDownload(url: string, expected: number) {
+  const result = await download(url);
+  if (result.bytes !== expected) throw new Error(`GET ${url} returned ${result.bytes} of ${expected} bytes (truncated)`);
+  return result;
+}
+
+/** Start-up figures, median of 5 launches each. */
+export interface StartFigures {
+  /** `createCaptunTunnel()` call → first successful public fetch, in this process. */
+  createTunnelToFirstFetchMs: number;
+  /** Spawning a client process → first successful public fetch. */
+  spawnClientToFirstFetchMs: number;
+  /** Spawning `node -e 0` until it exits: the floor for any CLI written for Node. */
+  nodeSpawnMs: number;
+}
+
+export async function measureStart(server: LocalServer, originUrl: string): Promise<StartFigures> {
+  const inProcess: number[] = [];
+  const spawned: number[] = [];
+  const bare: number[] = [];
+  const fetcher = createOriginFetcher(originUrl);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const name = `start-${i}`;
+      const start = performance.now();
+      const tunnel = await createCaptunTunnel({ url: tunnelUrlFor(server.url, name), secret: server.secret, fetch: fetcher });
+      await firstSuccess(`${tunnel.url}/small`);
+      inProcess.push(performance.now() - start);
+      await tunnel.close();
+    }
+  } finally {
+    await fetcher.close();
+  }
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    const client = await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(server.url, `spawn-${i}`), server.secret, originUrl]);
+    try {
+      await firstSuccess(`${client.line.url}/small`);
+      spawned.push(performance.now() - start);
+    } finally {
+      await client.stop();
+    }
+  }
+  for (let i = 0; i < 5; i++) {
+    const start = performance.now();
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    await once(child, "exit");
+    bare.push(performance.now() - start);
+  }
+  return { createTunnelToFirstFetchMs: median(inProcess), spawnClientToFirstFetchMs: median(spawned), nodeSpawnMs: median(bare) };
+}
+
+async function firstSuccess(url: string): Promise<void> {
+  const answer = await request(url, { dispatcher: visitor });
+  await answer.body.arrayBuffer();
+  if (answer.statusCode !== 200) throw new Error(`first public fetch of ${url} answered ${answer.statusCode}`);
+}
+
+export interface MemoryFigures {
+  /** RSS before and peak RSS during one 256 MiB download, in MiB. */
+  clientBeforeMiB: number;
+  clientPeakMiB: number;
+  workerdBeforeMiB: number;
+  workerdPeakMiB: number;
+  download256MiBps: number;
+}
+
+/**
+ * Peak memory of a fresh client process and of workerd while 256 MiB stream through; without a
+ * server, the same through the pass-through Worker at `url`.
+ */
+export async function measureMemory(
+  target: { server: LocalServer; originUrl: string } | { url: string },
+  workerdPid: number | undefined,
+): Promise<MemoryFigures> {
+  const client =
+    "server" in target
+      ? await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(target.server.url, "memory"), target.server.secret, target.originUrl])
+      : undefined;
+  try {
+    const url = client ? (client.line.url as string) : (target as { url: string }).url;
+    return await measureMemoryAt(url, client?.child.pid, workerdPid);
+  } finally {
+    await client?.stop();
+  }
+}
+
+async function measureMemoryAt(url: string, clientPid: number | undefined, workerdPid: number | undefined): Promise<MemoryFigures> {
+  // One small request first, so the idle figure includes a warmed-up session.
+  await checkedDownload(`${url}/small`, 1024);
+  const pids = [clientPid, workerdPid].filter((pid): pid is number => pid !== undefined);
+  const before = pids.map(rssMiB);
+  const sampler = samplePeak(pids);
+  const result = await checkedDownload(`${url}/bytes?n=${256 * MiB}`, 256 * MiB);
+  const peaks = sampler.stop();
+  const at = (pid: number | undefined, values: number[]) => (pid === undefined ? Number.NaN : (values[pids.indexOf(pid)] ?? Number.NaN));
+  return {
+    clientBeforeMiB: at(clientPid, before),
+    clientPeakMiB: at(clientPid, peaks),
+    workerdBeforeMiB: at(workerdPid, before),
+    workerdPeakMiB: at(workerdPid, peaks),
+    download256MiBps: 256 / (result.totalMs / 1000),
+  };
+}
