@@ -1,8 +1,10 @@
 import { Readable } from "node:stream";
-import { Agent, request as undiciRequest } from "undici";
+import { Agent, type Dispatcher, request as undiciRequest } from "undici";
 import { localhostLookup } from "./_localhost.ts";
 import { stripHopByHop } from "./http.ts";
 import type { Fetcher } from "./server.ts";
+import type { WebSocketConnector } from "./websocket.ts";
+import { createOriginWebSocketConnector } from "./websocket-origin.ts";
 
 export interface OriginFetcherOptions {
   /**
@@ -11,6 +13,12 @@ export interface OriginFetcherOptions {
    * @default false
    */
   rewriteHost?: boolean;
+  /**
+   * Where connections come from, e.g. one that injects them into a dev server's HTTP server
+   * instead of opening a port. `close()` closes it.
+   * @default an undici Agent that resolves `localhost` to 127.0.0.1 and ::1
+   */
+  dispatcher?: Dispatcher;
 }
 
 /**
@@ -18,13 +26,18 @@ export interface OriginFetcherOptions {
  * no decompression, no redirect following, streaming both ways. `localhost` reaches the origin
  * whether it listens on 127.0.0.1 or ::1.
  */
-export function createOriginFetcher(target: string | URL, options: OriginFetcherOptions = {}): Fetcher & { close(): Promise<void> } {
+export function createOriginFetcher(
+  target: string | URL,
+  options: OriginFetcherOptions = {},
+): Fetcher & { connectWebSocket: WebSocketConnector; close(): Promise<void> } {
   const origin = new URL(target);
   const basePath = origin.pathname.replace(/\/$/, "");
-  const agent = new Agent({
-    connect: { lookup: localhostLookup as never, autoSelectFamily: true },
-    keepAliveTimeout: 10_000,
-  });
+  const agent =
+    options.dispatcher ??
+    new Agent({
+      connect: { lookup: localhostLookup as never, autoSelectFamily: true },
+      keepAliveTimeout: 10_000,
+    });
   const fetcher = async (request: Request): Promise<Response> => {
     const incoming = new URL(request.url);
     const headers = stripHopByHop(new Headers(request.headers));
@@ -50,7 +63,9 @@ export function createOriginFetcher(target: string | URL, options: OriginFetcher
       headers: responseHeaders,
     });
   };
-  return Object.assign(fetcher, { close: () => agent.close() });
+  // WebSocket upgrades go to the origin's WebSocket server (docs/websockets.md).
+  const connectWebSocket = createOriginWebSocketConnector(target, { rewriteHost: options.rewriteHost });
+  return Object.assign(fetcher, { connectWebSocket, close: () => agent.close() });
 }
 
 function toHeaderRecord(headers: Headers): Record<string, string | string[]> {

@@ -1,0 +1,141 @@
+import { createOriginFetcher } from "../origin.ts";
+import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
+import { createInjectingAgent, type HttpServerSource } from "./inject.ts";
+import type { DevTunnelSettings } from "./settings.ts";
+
+/** Where tunnel news goes: the framework's own logger (Vite's `config.logger`), or the console. */
+export interface DevTunnelLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** A dev server's tunnel: starts and stops sharing; requests go into the server without a port. */
+export interface DevTunnel extends AsyncDisposable {
+  readonly settings: DevTunnelSettings;
+  /** True while sharing (connected or reconnecting). */
+  readonly sharing: boolean;
+  /** Starts sharing. Returns at once: the dev server never waits on the tunnel. */
+  start(): void;
+  /** Stops sharing; the public URL answers 503 until started again. */
+  stop(): Promise<void>;
+  toggle(): Promise<void>;
+  /**
+   * Starts once `server` listens, or right away when this dev server is a restart of one that is
+   * still sharing under the same URL (then the tunnel is handed over, never dropped).
+   */
+  startWhenListening(server: { listening: boolean; once(event: "listening", listener: () => void): unknown }): void;
+}
+
+export interface CreateDevTunnelOptions {
+  settings: DevTunnelSettings;
+  /** The dev server's HTTP server, read per connection (frameworks replace it on restart). */
+  httpServer: HttpServerSource;
+  /** Added in front of every path the tunnel's client sees (the folder prefix the Worker strips). @default "" */
+  pathPrefix?: string;
+  logger: DevTunnelLogger;
+}
+
+interface Sharing {
+  owner: symbol;
+  kept: KeptTunnel;
+  source: HttpServerSource;
+  close(): Promise<void>;
+}
+
+// One tunnel per public URL in this process, so a restarted dev server (a new plugin instance,
+// created before the old server closes) takes the live tunnel over instead of reconnecting.
+const sharingByUrl = new Map<string, Sharing>();
+
+export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
+  const { settings, logger } = options;
+  const owner = Symbol(settings.name);
+  const key = settings.tunnelUrl;
+  const mine = () => {
+    const entry = sharingByUrl.get(key);
+    return entry?.owner === owner ? entry : undefined;
+  };
+
+  const start = () => {
+    const existing = sharingByUrl.get(key);
+    if (existing) {
+      existing.owner = owner;
+      existing.source = options.httpServer;
+      return;
+    }
+    const entry: Sharing = { owner, kept: undefined as never, source: options.httpServer, close: async () => {} };
+    const agent = createInjectingAgent(() => entry.source());
+    const fetcher = createOriginFetcher(`http://dev-server${options.pathPrefix ?? ""}`, { dispatcher: agent });
+    entry.kept = keepTunnelOpen({
+      url: settings.tunnelUrl,
+      secret: settings.secret,
+      fetch: fetcher,
+      onEvent: (event) => report(event, settings, logger),
+    });
+    entry.close = async () => {
+      if (sharingByUrl.get(key) === entry) sharingByUrl.delete(key);
+      await entry.kept.close();
+      await fetcher.close();
+    };
+    sharingByUrl.set(key, entry);
+  };
+
+  const stop = async () => {
+    await mine()?.close();
+  };
+
+  return {
+    settings,
+    get sharing() {
+      return mine() !== undefined;
+    },
+    start,
+    stop,
+    async toggle() {
+      if (mine()) {
+        await stop();
+        logger.info(`captun: stopped sharing ${settings.tunnelUrl}`);
+      } else {
+        start();
+        logger.info(`captun: sharing on ${settings.tunnelUrl}`);
+      }
+    },
+    startWhenListening(server) {
+      if (sharingByUrl.has(key) || server.listening) start();
+      else server.once("listening", start);
+    },
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+function report(event: TunnelEvent, settings: DevTunnelSettings, logger: DevTunnelLogger): void {
+  const server = settings.serverUrl;
+  switch (event.type) {
+    case "connected":
+      logger.info(`captun: public URL ${event.url} is live`);
+      break;
+    case "retrying":
+      // The first failure explains itself; later ones would only repeat it.
+      if (event.attempt === 1) {
+        logger.warn(
+          `captun: cannot open the tunnel yet (${event.error.message}). The local server keeps running; retrying in the background. ` +
+            `Is the captun server at ${server} up? Start it with \`npx captun server\` or check \`serverUrl\`.`,
+        );
+      }
+      break;
+    case "disconnected":
+      logger.warn(`captun: tunnel dropped (${event.code}${event.reason ? ` ${event.reason}` : ""}); reconnecting under the same name`);
+      break;
+    case "unauthorized":
+      logger.error(
+        `captun: the captun server at ${server} rejected the connect secret. Set \`secret\` in captun({ … }) or CAPTUN_SECRET, ` +
+          "or run `npx captun deploy` again to save the right one. The local server keeps running.",
+      );
+      break;
+    case "replaced":
+      logger.warn(`captun: another client took the name "${settings.name}"; stopped sharing. Pick another one with \`name\` or --name.`);
+      break;
+    case "closed":
+      break;
+  }
+}

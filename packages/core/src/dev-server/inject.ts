@@ -1,0 +1,86 @@
+// Decision 1 in DESIGN.md: a tunneled request reaches the dev server as a real HTTP/1.1
+// connection that never touches a port. The server side of an in-memory duplex pair is handed to
+// the server's own `connection` listener, so upgrades, streaming and cancellation behave exactly
+// as they do for a browser on localhost.
+import type { Server } from "node:http";
+import { type Duplex, duplexPair } from "node:stream";
+import { Agent } from "undici";
+import WebSocket from "ws";
+
+/** Returns the dev server's HTTP server right now (frameworks replace it on restart), if any. */
+export type HttpServerSource = () => Server | undefined;
+
+/** The error a dispatch fails with while no dev server is there to take the connection. */
+export class DevServerGoneError extends Error {
+  override name = "DevServerGoneError";
+}
+
+/** Opens one in-memory connection into the dev server and returns the client end. */
+export function injectConnection(source: HttpServerSource, remoteAddress = "127.0.0.1"): Duplex {
+  const server = source();
+  if (!server) throw new DevServerGoneError("the dev server is not running (closed or restarting)");
+  const [client, serverSide] = duplexPair();
+  // Frameworks read the peer address (Astro's clientAddress) and tune sockets (Next's bundled ws
+  // calls setNoDelay/setTimeout): give the in-memory socket what a TCP one would have.
+  Object.assign(serverSide, {
+    remoteAddress,
+    remotePort: 0,
+    remoteFamily: remoteAddress.includes(":") ? "IPv6" : "IPv4",
+    encrypted: false,
+    setTimeout: () => serverSide,
+    setNoDelay: () => serverSide,
+    setKeepAlive: () => serverSide,
+  });
+  Object.assign(client, {
+    setTimeout: () => client,
+    setNoDelay: () => client,
+    setKeepAlive: () => client,
+    ref: () => client,
+    unref: () => client,
+  });
+  server.emit("connection", serverSide);
+  return client;
+}
+
+/** An undici dispatcher whose every connection is injected into the dev server. */
+export function createInjectingAgent(source: HttpServerSource): Agent {
+  return new Agent({
+    keepAliveTimeout: 10_000,
+    connect(_options, callback) {
+      // undici hangs when `connect` calls back synchronously.
+      setImmediate(() => {
+        let socket: Duplex;
+        try {
+          socket = injectConnection(source);
+        } catch (error) {
+          callback(error as Error, null);
+          return;
+        }
+        callback(null, socket as never);
+      });
+    },
+  });
+}
+
+export interface InjectedWebSocketOptions {
+  /** Path and query on the dev server, e.g. `/?token=…`. */
+  path: string;
+  /** Request headers to send (Host, Origin, cookies…); hop-by-hop and WebSocket handshake headers are dropped. */
+  headers: Headers;
+  protocols: string[];
+}
+
+/** Opens a WebSocket into the dev server over an injected connection (e.g. Vite's HMR socket). */
+export function connectInjectedWebSocket(source: HttpServerSource, options: InjectedWebSocketOptions): WebSocket {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of options.headers) {
+    if (/^(connection|upgrade|sec-websocket-.*|host|content-length|transfer-encoding)$/i.test(name)) continue;
+    headers[name] = value;
+  }
+  const host = options.headers.get("host") ?? "localhost";
+  return new WebSocket(`ws://${host}${options.path}`, options.protocols, {
+    headers,
+    perMessageDeflate: false,
+    createConnection: () => injectConnection(source) as never,
+  });
+}

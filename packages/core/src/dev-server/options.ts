@@ -1,0 +1,53 @@
+import type { RoutingMode } from "../routing.ts";
+
+/** Options of the dev-server integrations (`@captun/vite`, and the adapters built on the same core). */
+export interface CaptunDevOptions {
+  /**
+   * The tunnel name: the label in `https://<name>.<custom hostname>` or the folder in
+   * `https://<server>/<name>/`. Must be a DNS label.
+   * @default a name generated once per project and kept in the captun config's `projects`, so the URL survives restarts
+   */
+  name?: string;
+  /**
+   * Where the captun server is reached, e.g. `https://captun.me.workers.dev` or the local server's `http://localhost:8787`.
+   * @default `CAPTUN_SERVER_URL`, else the `serverUrl` saved by `captun deploy` / `captun server`
+   */
+  serverUrl?: string;
+  /**
+   * The server's connect secret.
+   * @default `CAPTUN_SECRET`, else the saved `secret`
+   */
+  secret?: string;
+  /**
+   * How the server routes public requests: `subdomain` (`<name>.<custom hostname>`, the app at `/`) or
+   * `folder` (`<server url>/<name>/`, the app under base `/<name>/`).
+   * @default the saved `routing`, else `subdomain` when a custom hostname is known, else `folder`
+   */
+  routing?: RoutingMode;
+  /**
+   * Under subdomain routing: the zone tunnels live under (`localhost` for the local server).
+   * @default `CAPTUN_CUSTOM_HOSTNAME`, else the saved `customHostname`, else the server URL's hostname
+   */
+  customHostname?: string;
+  /**
+   * Share as soon as the dev server listens. With `false` the public URL is still reserved and the
+   * `t` shortcut starts sharing.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Also share `vite preview`. A preview is served at `/`: under folder routing build with `base: "./"`.
+   * @default true
+   */
+  preview?: boolean;
+  /**
+   * Print a QR code of the public URL under it.
+   * @default true when stdout is a terminal
+   */
+  qr?: boolean;
+  /**
+   * The captun config file holding the server settings and the per-project names.
+   * @default `$XDG_CONFIG_HOME/captun/config.json`
+   */
+  configPath?: string;
+}

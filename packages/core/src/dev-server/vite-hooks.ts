@@ -1,0 +1,104 @@
+// The Vite side of the dev-server core: what to put into Vite's config, and how to wire a
+// running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
+import type { Server } from "node:http";
+import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
+import { publicUrlLine, qrCodeLines } from "./banner.ts";
+import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
+import type { CaptunDevOptions } from "./options.ts";
+import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
+
+/** The part of Vite's config captun sets: the exact public host, and the folder base under folder routing. */
+export function viteConfigPatch(settings: DevTunnelSettings, config: UserConfig, env: ConfigEnv): UserConfig {
+  const allow = (current: true | string[] | undefined) => (current === true ? undefined : [settings.publicHostname]);
+  const patch: UserConfig = {
+    server: { allowedHosts: allow(config.server?.allowedHosts) },
+    preview: { allowedHosts: allow(config.preview?.allowedHosts) },
+  };
+  if (!env.isPreview && settings.pathPrefix) patch.base = folderBase(settings.pathPrefix, config.base);
+  return patch;
+}
+
+/** `/<name>/` in front of the user's own absolute base; relative or full-URL bases stay theirs. */
+function folderBase(prefix: string, base: string | undefined): string | undefined {
+  if (base === undefined || base === "" || base === "/") return `${prefix}/`;
+  if (!base.startsWith("/") || base.startsWith(`${prefix}/`)) return undefined;
+  return `${prefix}${base.endsWith("/") ? base : `${base}/`}`;
+}
+
+type AnyViteServer = ViteDevServer | PreviewServer;
+
+/** Connects a started Vite dev or preview server to its tunnel: banner, `t` shortcut, close. */
+export function attachToViteServer(
+  server: AnyViteServer,
+  resolved: DevTunnelSettings | DevTunnelProblem | undefined,
+  options: CaptunDevOptions,
+  kind: "dev" | "preview",
+): DevTunnel | undefined {
+  const logger = server.config.logger;
+  const qr = options.qr ?? process.stdout.isTTY === true;
+  if (!resolved) return undefined;
+  if ("problem" in resolved) {
+    wrapPrintUrls(server, () => [publicUrlLine(undefined, "not shared: see the captun warning below")]);
+    server.httpServer?.once("listening", () => logger.warn(`captun: ${resolved.problem}`));
+    return undefined;
+  }
+  const httpServer = server.httpServer as Server | null;
+  if (!httpServer) {
+    logger.warn(
+      "captun: Vite runs in middleware mode here, so there is no HTTP server to share. Share your own server with `captun <port>`.",
+    );
+    return undefined;
+  }
+  // The preview serves the built app at `/`: there is no folder base to re-add.
+  const pathPrefix = kind === "dev" ? resolved.pathPrefix : "";
+  const tunnel = createDevTunnel({
+    settings: resolved,
+    httpServer: () => (server.httpServer as Server | null) ?? undefined,
+    pathPrefix,
+    logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+  });
+  const publicUrl = `${resolved.tunnelUrl}/`;
+  wrapPrintUrls(server, () => {
+    if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
+    return [publicUrlLine(publicUrl), ...(qr ? qrCodeLines(publicUrl) : [])];
+  });
+  wrapShortcuts(server, tunnel);
+  const close = server.close.bind(server);
+  server.close = async () => {
+    await tunnel.stop();
+    await close();
+  };
+  if (options.enabled !== false) tunnel.startWhenListening(httpServer);
+  return tunnel;
+}
+
+/** Prints captun's lines right under Vite's `➜  Local:` line (or after the URLs if there is none). */
+function wrapPrintUrls(server: AnyViteServer, lines: () => string[]): void {
+  const printUrls = server.printUrls.bind(server);
+  server.printUrls = () => {
+    const logger: Logger = server.config.logger;
+    const info = logger.info;
+    let printed = false;
+    const printOurs = () => {
+      printed = true;
+      for (const line of lines()) info.call(logger, line);
+    };
+    logger.info = (message, options) => {
+      info.call(logger, message, options);
+      if (!printed && message.includes("Local")) printOurs();
+    };
+    try {
+      printUrls();
+    } finally {
+      logger.info = info;
+    }
+    if (!printed) printOurs();
+  };
+}
+
+function wrapShortcuts(server: AnyViteServer, tunnel: DevTunnel): void {
+  const bind = server.bindCLIShortcuts.bind(server) as (options?: Parameters<ViteDevServer["bindCLIShortcuts"]>[0]) => void;
+  const shortcut = { key: "t", description: "start/stop sharing on the public URL", action: () => tunnel.toggle() };
+  server.bindCLIShortcuts = ((shortcutOptions?: Parameters<ViteDevServer["bindCLIShortcuts"]>[0]) =>
+    bind({ ...shortcutOptions, customShortcuts: [...(shortcutOptions?.customShortcuts ?? []), shortcut] })) as never;
+}
