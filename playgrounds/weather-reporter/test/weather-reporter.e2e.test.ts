@@ -167,6 +167,14 @@ describe("with its own configuration", () => {
     expect(await response.text()).toBe("geocoding-api.open-meteo.com did not answer within 0.3 s.\n");
   });
 
+  it("has no interception path at all when EGRESS_SECRET is unset", async () => {
+    await using worker = await startWeatherReporter({ EGRESS_SECRET: "" });
+    await expect(createCaptunTunnel({ url: worker.egressTunnelUrl, fetch: cannedWeather([]) })).rejects.toMatchObject({
+      name: "CaptunConnectError",
+      status: 404,
+    });
+  });
+
   it("without a tunnel, the default configuration calls the public API (refused here by the test guard)", async () => {
     await using worker = await startWeatherReporter();
     const response = await fetch(`${worker.url}/weather?city=Berlin`);
