@@ -1,4 +1,5 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
+import { untilAborted } from "./_abortable.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
 import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
@@ -45,7 +46,7 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
   if (options.onDisconnect) void transport.closed.then(options.onDisconnect);
   return {
     async fetch(request) {
-      const wire = await client.fetch(await toWireRequest(request));
+      const wire = await untilAborted(client.fetch(await toWireRequest(request)), request.signal);
       return fromWireResponse(wire);
     },
     close(code = 1000, reason = "") {

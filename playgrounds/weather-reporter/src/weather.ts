@@ -57,19 +57,16 @@ export function formatReport(city: string, country: string | undefined, temperat
 }
 
 async function getJson<T>(url: URL, { fetch, timeoutMs }: WeatherSources): Promise<T> {
-  const request = new Request(url, { headers: { accept: "application/json", "user-agent": USER_AGENT } });
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WeatherError(504, `${url.host} did not answer within ${timeoutMs / 1000} s.`)), timeoutMs);
+  const request = new Request(url, {
+    headers: { accept: "application/json", "user-agent": USER_AGENT },
+    signal: AbortSignal.timeout(timeoutMs),
   });
   let response: Response;
   try {
-    response = await Promise.race([fetch(request), timeout]);
+    response = await fetch(request);
   } catch (error) {
-    if (error instanceof WeatherError) throw error;
+    if (request.signal.aborted) throw new WeatherError(504, `${url.host} did not answer within ${timeoutMs / 1000} s.`);
     throw new WeatherError(502, `Could not reach ${url.host}: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
   }
   if (!response.ok) {
     await response.body?.cancel();
