@@ -1,0 +1,24 @@
+import pc from "picocolors";
+
+export const HELP = `${pc.bold("captun")} — a public URL for something on your machine, served by your own Cloudflare Worker
+
+${pc.bold("Usage")}
+  captun <port|url> [--name <name>] [--server-url <url>] [--secret <secret>] [--no-qr] [--grace <seconds>]
+  captun server [--port <port>] [--routing subdomain|folder]
+  captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
+
+${pc.bold("Commands")}
+  <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
+  server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
+  deploy       deploy the captun Worker to your Cloudflare account with wrangler
+
+${pc.bold("Tunnel options")}
+  --name        tunnel name, a DNS label (default: 16 random characters)
+  --server-url  captun server to use (default: CAPTUN_SERVER_URL, then the saved config);
+                https://*.example.com means subdomain routing under example.com
+  --secret      connect secret (default: CAPTUN_SECRET, then the saved config)
+  --no-qr       do not print a QR code of the public URL
+  --grace       seconds in-flight requests may take to finish after Ctrl-C (default 10)
+
+Config: $XDG_CONFIG_HOME/captun/config.json (default ~/.config). Docs: docs/cli.md, docs/deploy.md
+`;
