@@ -6,6 +6,7 @@ import {
   CONNECT_PATH,
   errorResponse,
   getTunnelNameFromUrl,
+  isWebSocketUpgrade,
   stripHopByHop,
   tunnelUrlFor,
 } from "captun";
@@ -73,7 +74,9 @@ export class CaptunServerShard extends DurableObject<Env> {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
     try {
-      const response = await Promise.race([tunnel.fetch(forwarded), deadline]);
+      // An upgrade is bridged as a WebSocket (protocol.ts); its refusal is an ordinary response.
+      const answer = isWebSocketUpgrade(request) ? tunnel.connectWebSocket(forwarded) : tunnel.fetch(forwarded);
+      const response = await Promise.race([answer, deadline]);
       if (response === "timeout") {
         return errorResponse(request, 504, "origin-timeout", `The tunnel's origin sent no response within ${timeoutMs / 1000} s.`);
       }

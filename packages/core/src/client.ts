@@ -3,15 +3,30 @@ import WebSocket from "ws";
 import { localhostLookup } from "./_localhost.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
-import { CONNECT_PATH, type TunnelClientApi, type TunnelServerApi, type WireRequest, type WireResponse } from "./protocol.ts";
+import {
+  CONNECT_PATH,
+  type TunnelClientApi,
+  type TunnelServerApi,
+  type WebSocketEndApi,
+  type WireRequest,
+  type WireResponse,
+  type WireWebSocketResult,
+} from "./protocol.ts";
 import type { Fetcher } from "./server.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
+import type { WebSocketConnector } from "./websocket.ts";
+import { connectOriginWebSocket } from "./websocket-accept.ts";
 
 export interface CreateCaptunTunnelOptions {
   /** The tunnel's public URL, e.g. `https://captun.example.workers.dev/my-app`. */
   url: string | URL;
   /** Answers each public request. */
   fetch: Fetcher;
+  /**
+   * Opens the origin's WebSocket for each visitor upgrade (see docs/websockets.md).
+   * @default fetch.connectWebSocket (set by `createOriginFetcher`); without either, upgrades get 501
+   */
+  connectWebSocket?: WebSocketConnector;
   /** The server's connect secret. @default undefined (for servers without one) */
   secret?: string;
   /** Aborting it closes the tunnel (or cancels the connect). */
@@ -35,13 +50,18 @@ export interface CaptunTunnel extends AsyncDisposable {
 
 class ClientMain extends RpcTarget implements TunnelClientApi {
   readonly #fetch: Fetcher;
-  constructor(fetcher: Fetcher) {
+  readonly #connectWebSocket: WebSocketConnector | undefined;
+  constructor(fetcher: Fetcher, connectWebSocket = fetcher.connectWebSocket) {
     super();
     this.#fetch = fetcher;
+    this.#connectWebSocket = connectWebSocket;
   }
   async fetch(wire: WireRequest): Promise<WireResponse> {
     const response = await this.#fetch(fromWireRequest(wire));
     return toWireResponse(response, wire.method);
+  }
+  connectWebSocket(wire: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult> {
+    return connectOriginWebSocket(this.#connectWebSocket, wire, peer as RpcStub<WebSocketEndApi>);
   }
 }
 
@@ -62,7 +82,7 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   options.signal?.throwIfAborted();
   const socket = await openSocket(options);
   const transport = new WebSocketTransport(socket as unknown as MessageSocket);
-  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch));
+  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket));
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
   const stopHeartbeat = startHeartbeat(socket, options.heartbeatMs ?? 15_000);
   void transport.closed.then(stopHeartbeat);

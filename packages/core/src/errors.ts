@@ -31,7 +31,8 @@ export type CaptunErrorCode =
   | "uri-too-long"
   | "headers-too-large"
   | "unauthorized"
-  | "bad-request";
+  | "bad-request"
+  | "websocket-unsupported";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -40,6 +41,7 @@ const TITLES: Record<number, string> = {
   413: "Content Too Large",
   414: "URI Too Long",
   431: "Request Header Fields Too Large",
+  501: "Not Implemented",
   502: "Bad Gateway",
   503: "Service Unavailable",
   504: "Gateway Timeout",

@@ -6,3 +6,4 @@ export * from "./index.workerd.ts";
 export { type LocalServer, type LocalServerOptions, startLocalServer } from "./local-server.ts";
 export { createOriginFetcher, type OriginFetcherOptions } from "./origin.ts";
 export { type KeepTunnelOpenOptions, type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "./persistent-tunnel.ts";
+export { createOriginWebSocketConnector, type OriginWebSocketOptions } from "./websocket-origin.ts";

@@ -1,7 +1,7 @@
 // The runtime-neutral part of captun: what a Worker or Durable Object can import.
 export { CaptunAuthError, CaptunConnectError, CaptunError, type CaptunErrorCode, errorResponse } from "./errors.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
-export { CloseCode, CONNECT_PATH, ERROR_HEADER, type TunnelInfo } from "./protocol.ts";
+export { CloseCode, CONNECT_PATH, ERROR_HEADER, type TunnelInfo, WebSocketCloseCode } from "./protocol.ts";
 export {
   canonicalizeTunnelName,
   getTunnelNameFromUrl,
@@ -13,3 +13,4 @@ export {
 } from "./routing.ts";
 export { type AcceptedTunnel, type AcceptTunnelOptions, acceptCaptunTunnel, acceptCaptunTunnelFromSocket, type Fetcher } from "./server.ts";
 export type { SocketClose } from "./transport.ts";
+export { isWebSocketUpgrade, offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";

@@ -63,8 +63,41 @@ export interface TunnelInfo {
   name: string | undefined;
 }
 
+/**
+ * One end of a bridged WebSocket, exposed to the other side of the tunnel as a Cap'n Web stub.
+ * Each side calls the other's `send` in frame order and keeps at most
+ * {@link WEBSOCKET_WINDOW_BYTES} unacknowledged: `send` resolves once the frame is handed to the
+ * real socket and that socket has room for more, which is the sender's credit.
+ */
+export interface WebSocketEndApi {
+  send(frame: string | Uint8Array): Promise<void> | void;
+  /** Closes the real socket with this code and reason (after every frame sent before it). */
+  close(code: number, reason: string): void;
+}
+
+/** The client's answer to `connectWebSocket`: its end of the socket, or the origin's refusal. */
+export type WireWebSocketResult = { accepted: true; protocol: string; peer: WebSocketEndApi } | { accepted: false; response: WireResponse };
+
+/** Unacknowledged bytes one bridged WebSocket may have in flight in each direction. */
+export const WEBSOCKET_WINDOW_BYTES = 1024 * 1024;
+
+/** Largest WebSocket message bridged; bigger ones close that socket with 1009 (the tunnel's own limit is 32 MiB). */
+export const MAX_WEBSOCKET_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** Close codes a bridged WebSocket gets when captun, not the other end, ends it. */
+export const WebSocketCloseCode = {
+  /** The other side of the tunnel is gone (client disconnected, or the server dropped it). */
+  tunnelGone: 1014,
+  /** A message was over {@link MAX_WEBSOCKET_MESSAGE_BYTES}. */
+  tooBig: 1009,
+  /** The sender outran the receiver by more than the buffer captun keeps for a socket it cannot pause. */
+  overloaded: 1013,
+} as const;
+
 export interface TunnelClientApi {
   fetch(request: WireRequest): Promise<WireResponse>;
+  /** Opens a WebSocket to the origin for a visitor's upgrade request; `peer` is the visitor's end. */
+  connectWebSocket(request: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult>;
 }
 
 export interface TunnelServerApi {

@@ -3,14 +3,27 @@ import { untilAborted } from "./_abortable.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
 import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
+import type { WebSocketConnector } from "./websocket.ts";
+import { acceptVisitorWebSocket } from "./websocket-accept.ts";
 
-/** Anything that answers a Request with a Response, like the global `fetch`. */
-export type Fetcher = (request: Request) => Response | Promise<Response>;
+/**
+ * Anything that answers a Request with a Response, like the global `fetch`. It may also carry a
+ * `connectWebSocket` handler for visitors' WebSocket upgrades (see docs/websockets.md).
+ */
+export type Fetcher = ((request: Request) => Response | Promise<Response>) & {
+  /** Opens the WebSocket for a visitor's upgrade. @default undefined (upgrades are answered 501) */
+  connectWebSocket?: WebSocketConnector;
+};
 
 /** The server side of one connected tunnel. */
 export interface AcceptedTunnel {
   /** Sends a request down the tunnel and resolves with the client's response (body streamed). */
   fetch(request: Request): Promise<Response>;
+  /**
+   * Bridges a visitor's WebSocket upgrade request to the client (workerd only): a 101 response
+   * carrying the visitor's socket, or the origin's HTTP answer when it refused the upgrade.
+   */
+  connectWebSocket(request: Request): Promise<Response>;
   /** Ends the session with a WebSocket close code (see `CloseCode`). */
   close(code?: number, reason?: string): void;
   /** Resolves when the client is gone, with the socket's close code and reason. */
@@ -48,6 +61,9 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
     async fetch(request) {
       const wire = await untilAborted(client.fetch(await toWireRequest(request)), request.signal);
       return fromWireResponse(wire);
+    },
+    connectWebSocket(request) {
+      return acceptVisitorWebSocket(client, request);
     },
     close(code = 1000, reason = "") {
       try {

@@ -1,0 +1,94 @@
+import type { Duplex } from "node:stream";
+import { Readable } from "node:stream";
+import WebSocket from "ws";
+import { localhostLookup } from "./_localhost.ts";
+import { stripHopByHop } from "./http.ts";
+import { MAX_WEBSOCKET_MESSAGE_BYTES } from "./protocol.ts";
+import { offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
+
+/** Handshake headers that belong to one WebSocket connection; `ws` writes its own. */
+const HANDSHAKE_HEADERS = [
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-extensions",
+  "sec-websocket-protocol",
+  "sec-websocket-accept",
+];
+
+export interface OriginWebSocketOptions {
+  /** Send the origin's own host in `Host` instead of the public one. @default false */
+  rewriteHost?: boolean;
+  /**
+   * Opens the connection the handshake runs on, e.g. an in-memory one injected into a dev server.
+   * @default a TCP connection to the origin (`localhost` tries 127.0.0.1 and ::1)
+   */
+  createConnection?: (options: object) => Duplex;
+  /** How long the origin may take to answer the upgrade. @default 30_000 */
+  handshakeTimeoutMs?: number;
+}
+
+/**
+ * A {@link WebSocketConnector} that opens each visitor's WebSocket against a local origin with
+ * the `ws` package: same path and query, the visitor's headers (cookies, `Origin`) and offered
+ * subprotocols. An origin that refuses the upgrade has its HTTP answer passed back as it is.
+ */
+export function createOriginWebSocketConnector(target: string | URL, options: OriginWebSocketOptions = {}): WebSocketConnector {
+  const origin = new URL(target);
+  const basePath = origin.pathname.replace(/\/$/, "");
+  return (request) => {
+    const incoming = new URL(request.url);
+    const url = new URL(basePath + incoming.pathname + incoming.search, origin.origin);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const protocols = offeredSubprotocols(request.headers);
+    const headers = stripHopByHop(new Headers(request.headers));
+    for (const name of HANDSHAKE_HEADERS) headers.delete(name);
+    if (options.rewriteHost) headers.set("host", origin.host);
+    return new Promise<TunnelWebSocket | Response>((resolve, reject) => {
+      const socket = new WebSocket(url, protocols, {
+        headers: Object.fromEntries(headers),
+        lookup: localhostLookup as never,
+        perMessageDeflate: false,
+        // One byte over our limit lets the bridge close with 1009 and a clear reason instead of ws.
+        maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES + 1,
+        handshakeTimeout: options.handshakeTimeoutMs ?? 30_000,
+        ...(options.createConnection ? { createConnection: options.createConnection as never } : {}),
+      });
+      const onAbort = () => socket.terminate();
+      request.signal.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        request.signal.removeEventListener("abort", onAbort);
+        socket.removeAllListeners("unexpected-response");
+      };
+      socket.once("open", () => {
+        // Frames the origin sends right away must wait until the bridge listens (it resumes).
+        socket.pause();
+        settle();
+        socket.removeAllListeners("error");
+        resolve(socket as unknown as TunnelWebSocket);
+      });
+      socket.once("unexpected-response", (_req, res) => {
+        settle();
+        socket.on("error", () => {}); // the refusal is the answer; a late socket error changes nothing
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue;
+          for (const item of Array.isArray(value) ? value : [value]) answer.append(name, item);
+        }
+        stripHopByHop(answer);
+        const bodyless = [204, 205, 304].includes(res.statusCode ?? 0);
+        if (bodyless) res.resume();
+        resolve(
+          new Response(bodyless ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status: res.statusCode ?? 502,
+            statusText: res.statusMessage,
+            headers: answer,
+          }),
+        );
+      });
+      socket.once("error", (error) => {
+        settle();
+        reject(error);
+      });
+    });
+  };
+}
