@@ -1,4 +1,4 @@
-import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
+import { bearerSecretMatches, CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
 import { type Env, numberSetting } from "./env.ts";
 
 export { CaptunServerShard } from "./shard.ts";
@@ -19,7 +19,7 @@ export default {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return errorResponse(request, 400, "bad-request", "Tunnel clients connect here with a WebSocket.");
       }
-      if (!(await secretMatches(request, env.CONNECT_SECRET))) {
+      if (env.CONNECT_SECRET && !(await bearerSecretMatches(request, env.CONNECT_SECRET))) {
         return errorResponse(request, 401, "unauthorized", "Wrong or missing connect secret.");
       }
     } else {
@@ -38,16 +38,4 @@ function headerBytes(headers: Headers): number {
   let total = 0;
   for (const [name, value] of headers) total += name.length + value.length + 4;
   return total;
-}
-
-/** Constant-time comparison of the presented secret with the configured one, via their digests. */
-async function secretMatches(request: Request, expected: string | undefined): Promise<boolean> {
-  if (!expected) return true;
-  const presented = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }

@@ -166,7 +166,7 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
         const status = res.statusCode ?? 0;
         if (status === 401) {
           fail(
-            new CaptunAuthError(`the captun server at ${url.origin} rejected the connect secret (401). Check --secret or CAPTUN_SECRET.`),
+            new CaptunAuthError(`the captun server at ${url.origin} rejected the connect secret (401): pass the secret the server was set up with.`),
           );
         } else {
           fail(

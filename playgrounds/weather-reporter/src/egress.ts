@@ -1,4 +1,4 @@
-import { type AcceptedTunnel, acceptCaptunTunnel, CloseCode, type Fetcher } from "captun";
+import { type AcceptedTunnel, acceptCaptunTunnel, bearerSecretMatches, CloseCode, type Fetcher } from "captun";
 
 /**
  * The Durable Object's way out to the internet. Normally the global `fetch`; while a test has a
@@ -23,7 +23,7 @@ export class Egress {
    */
   async attach(request: Request, secret: string | undefined): Promise<Response> {
     if (!secret) return new Response("Not found\n", { status: 404 });
-    if (!(await bearerMatches(request, secret))) return new Response("Wrong or missing egress secret\n", { status: 401 });
+    if (!(await bearerSecretMatches(request, secret))) return new Response("Wrong or missing egress secret\n", { status: 401 });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("Attach an egress tunnel here with createCaptunTunnel()\n", { status: 400 });
     }
@@ -49,15 +49,4 @@ export class Egress {
       throw new Error(`the egress tunnel could not answer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   };
-}
-
-/** Constant-time comparison of the presented bearer token with the expected one, via their digests. */
-async function bearerMatches(request: Request, expected: string): Promise<boolean> {
-  const presented = /^Bearer (.+)$/i.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(presented)),
-    crypto.subtle.digest("SHA-256", encoder.encode(expected)),
-  ]);
-  return crypto.subtle.timingSafeEqual(a, b);
 }
