@@ -18,11 +18,17 @@ export interface WsOriginOptions {
   onSocket?: (socket: WebSocket) => void;
   /** Subprotocol choice; @default the first offered */
   selectProtocol?: (offered: Set<string>) => string | false;
+  /** Body of every plain HTTP answer (served as HTML when it starts with `<`). @default "plain http" */
+  page?: string;
 }
 
 /** A `ws` server on 127.0.0.1:0. Path `/refuse` answers the upgrade with 403 and a body. */
 export async function startWsOrigin(options: WsOriginOptions = {}): Promise<WsOrigin> {
-  const server = createServer((_req, res) => res.end("plain http"));
+  const page = options.page ?? "plain http";
+  const server = createServer((_req, res) => {
+    res.setHeader("content-type", page.startsWith("<") ? "text/html; charset=utf-8" : "text/plain");
+    res.end(page);
+  });
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: false,
