@@ -40,6 +40,20 @@ describe("WebSockets through the tunnel", () => {
     expect(origin.upgrades[0]?.url).toBe("/echo?x=1");
   });
 
+  it("works under folder routing, where the tunnel name prefix is stripped", async () => {
+    await using folderServer = await startTestServer({ routing: "folder" });
+    await using origin = await startWsOrigin();
+    const fetcher = createOriginFetcher(origin.url);
+    const name = uniqueName("ws");
+    await using tunnel = await createCaptunTunnel({ url: folderServer.tunnelUrl(name), secret: folderServer.secret, fetch: fetcher });
+    expect(new URL(tunnel.url).pathname).toBe(`/${name}`);
+    await using visitor = await openVisitor(`${tunnel.url}/deep/path?q=1`);
+    visitor.send(Buffer.from("folder"));
+    expect(String((await visitor.next()).data)).toBe("folder");
+    expect(origin.upgrades[0]?.url).toBe("/deep/path?q=1");
+    await fetcher.close();
+  });
+
   it("negotiates the subprotocol and passes cookies and Origin through", async () => {
     await using origin = await startWsOrigin({ selectProtocol: (offered) => (offered.has("v2.chat") ? "v2.chat" : false) });
     await using tunnel = await tunnelTo(origin.url);
