@@ -1,6 +1,7 @@
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
-import { createInjectingAgent, type HttpServerSource } from "./inject.ts";
+import { createOriginWebSocketConnector } from "../websocket-origin.ts";
+import { createInjectingAgent, type HttpServerSource, injectConnection } from "./inject.ts";
 import type { DevTunnelSettings } from "./settings.ts";
 
 /** Where tunnel news goes: the framework's own logger (Vite's `config.logger`), or the console. */
@@ -65,11 +66,15 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     }
     const entry: Sharing = { owner, kept: undefined as never, source: options.httpServer, close: async () => {} };
     const agent = createInjectingAgent(() => entry.source());
-    const fetcher = createOriginFetcher(`http://dev-server${options.pathPrefix ?? ""}`, { dispatcher: agent });
+    // The host part is never resolved: every connection is injected into the dev server.
+    const target = `http://dev-server${options.pathPrefix ?? ""}`;
+    const fetcher = createOriginFetcher(target, { dispatcher: agent });
+    const connectWebSocket = createOriginWebSocketConnector(target, { createConnection: () => injectConnection(() => entry.source()) });
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
       fetch: fetcher,
+      connectWebSocket,
       onEvent: (event) => report(event, settings, logger),
     });
     entry.close = async () => {

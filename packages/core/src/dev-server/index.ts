@@ -2,7 +2,7 @@
 
 export { publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
-export { connectInjectedWebSocket, createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
+export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
 export type { CaptunDevOptions } from "./options.ts";
 export { type DevTunnelProblem, type DevTunnelSettings, projectTunnelName, resolveDevTunnelSettings } from "./settings.ts";
 export { CAPTUN_PLUGIN_NAME, captunUnplugin } from "./unplugin.ts";

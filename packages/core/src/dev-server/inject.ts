@@ -5,7 +5,6 @@
 import type { Server } from "node:http";
 import { type Duplex, duplexPair } from "node:stream";
 import { Agent } from "undici";
-import WebSocket from "ws";
 
 /** Returns the dev server's HTTP server right now (frameworks replace it on restart), if any. */
 export type HttpServerSource = () => Server | undefined;
@@ -59,28 +58,5 @@ export function createInjectingAgent(source: HttpServerSource): Agent {
         callback(null, socket as never);
       });
     },
-  });
-}
-
-export interface InjectedWebSocketOptions {
-  /** Path and query on the dev server, e.g. `/?token=…`. */
-  path: string;
-  /** Request headers to send (Host, Origin, cookies…); hop-by-hop and WebSocket handshake headers are dropped. */
-  headers: Headers;
-  protocols: string[];
-}
-
-/** Opens a WebSocket into the dev server over an injected connection (e.g. Vite's HMR socket). */
-export function connectInjectedWebSocket(source: HttpServerSource, options: InjectedWebSocketOptions): WebSocket {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of options.headers) {
-    if (/^(connection|upgrade|sec-websocket-.*|host|content-length|transfer-encoding)$/i.test(name)) continue;
-    headers[name] = value;
-  }
-  const host = options.headers.get("host") ?? "localhost";
-  return new WebSocket(`ws://${host}${options.path}`, options.protocols, {
-    headers,
-    perMessageDeflate: false,
-    createConnection: () => injectConnection(source) as never,
   });
 }

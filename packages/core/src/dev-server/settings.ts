@@ -69,7 +69,14 @@ export async function resolveDevTunnelSettings(
   } else {
     name = await projectTunnelName(resolve(root), path);
   }
-  const tunnelUrl = tunnelUrlFor(server, name, customHostname);
+  let tunnelUrl: string;
+  try {
+    tunnelUrl = tunnelUrlFor(server, name, customHostname);
+  } catch {
+    return {
+      problem: `Subdomain routing needs a custom hostname to put "${name}" under (${JSON.stringify(customHostname)} does not work). Set \`customHostname\` or CAPTUN_CUSTOM_HOSTNAME, or use \`routing: "folder"\`.`,
+    };
+  }
   return {
     name,
     serverUrl: server.href.replace(/\/$/, ""),

@@ -38,7 +38,7 @@ export function attachToViteServer(
   const qr = options.qr ?? process.stdout.isTTY === true;
   if (!resolved) return undefined;
   if ("problem" in resolved) {
-    wrapPrintUrls(server, () => [publicUrlLine(undefined, "not shared: see the captun warning below")]);
+    wrapPrintUrls(server, () => [publicUrlLine(undefined, "not shared (see the captun warning)")]);
     server.httpServer?.once("listening", () => logger.warn(`captun: ${resolved.problem}`));
     return undefined;
   }

@@ -1,0 +1,7 @@
+import captun from "@captun/vite";
+import { defineConfig } from "vite";
+import { devApi } from "./dev-api.ts";
+
+export default defineConfig({
+  plugins: [captun(), devApi()],
+});
