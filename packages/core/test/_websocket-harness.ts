@@ -67,12 +67,14 @@ export async function startWsOrigin(options: WsOriginOptions = {}): Promise<WsOr
 
 export class UpgradeRefused extends Error {
   override name = "UpgradeRefused";
-  constructor(
-    readonly status: number,
-    readonly headers: IncomingHttpHeaders,
-    readonly body: string,
-  ) {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+  constructor(status: number, headers: IncomingHttpHeaders, body: string) {
     super(`upgrade refused with ${status}`);
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
   }
 }
 
