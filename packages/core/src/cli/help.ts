@@ -4,11 +4,13 @@ export const HELP = `${pc.bold("captun")} — a public URL for something on your
 
 ${pc.bold("Usage")}
   captun <port|url> [--name <name>] [--server-url <url>] [--secret <secret>] [--no-qr] [--grace <seconds>]
+  captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>]
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
 
 ${pc.bold("Commands")}
   <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
+  vite         run the project's own Vite with captun's plugin (the one-word \`vite --tunnel\`)
   server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
   deploy       deploy the captun Worker to your Cloudflare account with wrangler
 

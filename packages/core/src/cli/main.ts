@@ -24,6 +24,10 @@ export async function runCli(argv: string[]): Promise<number> {
         const { serverCommand } = await import("./server-command.ts");
         return await serverCommand(rest);
       }
+      case "vite": {
+        const { viteCommand } = await import("./vite.ts");
+        return await viteCommand(rest);
+      }
       case "deploy": {
         const { deployCommand } = await import("./deploy/deploy-command.ts");
         return await deployCommand(rest);

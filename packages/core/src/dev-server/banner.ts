@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { renderUnicodeCompact } from "uqr";
+import { isLoopbackUrl, qrCode } from "../cli/qr.ts";
 
 /** The line printed under the dev server's `➜  Local:` one, in the same layout. */
 export function publicUrlLine(url: string | undefined, note?: string): string {
@@ -8,9 +8,7 @@ export function publicUrlLine(url: string | undefined, note?: string): string {
   return label + pc.cyan(url) + (note ? pc.dim(`  ${note}`) : "");
 }
 
-/** A QR code of `url` for a phone camera, indented like the URL lines. */
+/** A QR code of `url` for a phone camera; none for loopback URLs, which a phone cannot open. */
 export function qrCodeLines(url: string): string[] {
-  return renderUnicodeCompact(url, { border: 1 })
-    .split("\n")
-    .map((line) => `     ${line}`);
+  return isLoopbackUrl(url) ? [] : qrCode(url).split("\n");
 }

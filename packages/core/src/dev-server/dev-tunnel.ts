@@ -2,6 +2,7 @@ import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin.ts";
 import { createInjectingAgent, type HttpServerSource, injectConnection } from "./inject.ts";
+import { withRootPath } from "./root-path.ts";
 import type { DevTunnelSettings } from "./settings.ts";
 
 /** Where tunnel news goes: the framework's own logger (Vite's `config.logger`), or the console. */
@@ -34,6 +35,12 @@ export interface CreateDevTunnelOptions {
   httpServer: HttpServerSource;
   /** Added in front of every path the tunnel's client sees (the folder prefix the Worker strips). @default "" */
   pathPrefix?: string;
+  /**
+   * Where a request for the public URL's root goes on the dev server, for servers that redirect
+   * `<pathPrefix>/` to `<pathPrefix>` (Next's `basePath`): see `withRootPath`.
+   * @default `${pathPrefix}/`
+   */
+  rootPath?: string;
   logger: DevTunnelLogger;
 }
 
@@ -68,12 +75,13 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     const agent = createInjectingAgent(() => entry.source());
     // The host part is never resolved: every connection is injected into the dev server.
     const target = `http://dev-server${options.pathPrefix ?? ""}`;
-    const fetcher = createOriginFetcher(target, { dispatcher: agent });
+    const { rootPath } = options;
+    const fetcher = createOriginFetcher(rootPath === undefined ? target : "http://dev-server", { dispatcher: agent });
     const connectWebSocket = createOriginWebSocketConnector(target, { createConnection: () => injectConnection(() => entry.source()) });
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
-      fetch: fetcher,
+      fetch: rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath),
       connectWebSocket,
       onEvent: (event) => report(event, settings, logger),
     });

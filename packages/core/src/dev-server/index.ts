@@ -2,6 +2,7 @@
 
 export { publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
+export { findListeningHttpServer } from "./find-server.ts";
 export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
 export type { CaptunDevOptions } from "./options.ts";
 export { type DevTunnelProblem, type DevTunnelSettings, projectTunnelName, resolveDevTunnelSettings } from "./settings.ts";

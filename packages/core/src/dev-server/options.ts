@@ -5,7 +5,7 @@ export interface CaptunDevOptions {
   /**
    * The tunnel name: the label in `https://<name>.<custom hostname>` or the folder in
    * `https://<server>/<name>/`. Must be a DNS label.
-   * @default a name generated once per project and kept in the captun config's `projects`, so the URL survives restarts
+   * @default `CAPTUN_NAME`, else a name generated once per project and kept in the captun config's `projects`, so the URL survives restarts
    */
   name?: string;
   /**
@@ -21,12 +21,13 @@ export interface CaptunDevOptions {
   /**
    * How the server routes public requests: `subdomain` (`<name>.<custom hostname>`, the app at `/`) or
    * `folder` (`<server url>/<name>/`, the app under base `/<name>/`).
-   * @default the saved `routing`, else `subdomain` when a custom hostname is known, else `folder`
+   * @default `subdomain` when a custom hostname is known (from `customHostname`, the saved server, or a
+   * `https://*.example.com` server URL), else `folder`
    */
   routing?: RoutingMode;
   /**
    * Under subdomain routing: the zone tunnels live under (`localhost` for the local server).
-   * @default `CAPTUN_CUSTOM_HOSTNAME`, else the saved `customHostname`, else the server URL's hostname
+   * @default `CAPTUN_CUSTOM_HOSTNAME` or the saved server's, else (with `routing: "subdomain"`) the server URL's hostname
    */
   customHostname?: string;
   /**
@@ -41,7 +42,7 @@ export interface CaptunDevOptions {
    */
   preview?: boolean;
   /**
-   * Print a QR code of the public URL under it.
+   * Print a QR code of the public URL under it (never for loopback URLs a phone cannot open).
    * @default true when stdout is a terminal
    */
   qr?: boolean;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { type CaptunConfig, configPath, readConfig, updateConfig } from "../config.ts";
+import { type CaptunConfig, configPath, readConfig, resolveServerSettings, type ServerSettings, updateConfig } from "../config.ts";
 import { canonicalizeTunnelName, type RoutingMode, tunnelUrlFor } from "../routing.ts";
 import type { CaptunDevOptions } from "./options.ts";
 
@@ -44,25 +44,24 @@ export async function resolveDevTunnelSettings(
   } catch (error) {
     return { problem: (error as Error).message };
   }
-  const serverUrl = options.serverUrl ?? env.CAPTUN_SERVER_URL ?? saved.serverUrl;
-  if (!serverUrl) return { problem: `No captun server is configured. ${SETUP_HINT}` };
-  let server: URL;
+  let server: ServerSettings | undefined;
   try {
-    server = new URL(serverUrl);
-  } catch {
-    return { problem: `The captun server URL ${JSON.stringify(serverUrl)} is not a URL. Fix \`serverUrl\` or CAPTUN_SERVER_URL.` };
+    server = resolveServerSettings(saved, { serverUrl: options.serverUrl, secret: options.secret }, env);
+  } catch (error) {
+    return { problem: `${(error as Error).message} Fix \`serverUrl\` or CAPTUN_SERVER_URL.` };
   }
-  const fromServer = options.serverUrl === undefined && env.CAPTUN_SERVER_URL === undefined;
-  const configuredHostname = options.customHostname ?? env.CAPTUN_CUSTOM_HOSTNAME ?? (fromServer ? saved.customHostname : undefined);
-  const routing = options.routing ?? (fromServer ? saved.routing : undefined) ?? (configuredHostname ? "subdomain" : "folder");
-  const customHostname = routing === "subdomain" ? (configuredHostname ?? server.hostname) : undefined;
+  if (!server) return { problem: `No captun server is configured. ${SETUP_HINT}` };
+  const configuredHostname = options.customHostname ?? server.customHostname;
+  const routing = options.routing ?? (configuredHostname ? "subdomain" : "folder");
+  const customHostname = routing === "subdomain" ? (configuredHostname ?? new URL(server.serverUrl).hostname) : undefined;
 
   let name: string;
-  if (options.name !== undefined) {
-    const canonical = canonicalizeTunnelName(options.name);
+  const requested = options.name ?? env.CAPTUN_NAME;
+  if (requested !== undefined) {
+    const canonical = canonicalizeTunnelName(requested);
     if (!canonical) {
       return {
-        problem: `The tunnel name ${JSON.stringify(options.name)} is not a DNS label: use a-z, 0-9 and inner dashes, up to 63 characters.`,
+        problem: `The tunnel name ${JSON.stringify(requested)} is not a DNS label: use a-z, 0-9 and inner dashes, up to 63 characters.`,
       };
     }
     name = canonical;
@@ -71,7 +70,7 @@ export async function resolveDevTunnelSettings(
   }
   let tunnelUrl: string;
   try {
-    tunnelUrl = tunnelUrlFor(server, name, customHostname);
+    tunnelUrl = tunnelUrlFor(server.serverUrl, name, customHostname);
   } catch {
     return {
       problem: `Subdomain routing needs a custom hostname to put "${name}" under (${JSON.stringify(customHostname)} does not work). Set \`customHostname\` or CAPTUN_CUSTOM_HOSTNAME, or use \`routing: "folder"\`.`,
@@ -79,8 +78,8 @@ export async function resolveDevTunnelSettings(
   }
   return {
     name,
-    serverUrl: server.href.replace(/\/$/, ""),
-    secret: options.secret ?? env.CAPTUN_SECRET ?? (fromServer ? saved.secret : undefined),
+    serverUrl: server.serverUrl,
+    secret: server.secret,
     routing,
     customHostname,
     tunnelUrl,
