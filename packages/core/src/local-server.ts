@@ -10,7 +10,7 @@ export const WORKER_COMPATIBILITY_DATE = "2026-07-01";
  * The bundled Worker, written by worker/build.ts into this package's dist/ (the second path is for
  * running from src/ in this repository's tests).
  */
-const WORKER_BUNDLE = [new URL("./worker/captun-worker.js", import.meta.url), new URL("../dist/worker/captun-worker.js", import.meta.url)]
+export const WORKER_BUNDLE = [new URL("./worker/captun-worker.js", import.meta.url), new URL("../dist/worker/captun-worker.js", import.meta.url)]
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path));
 

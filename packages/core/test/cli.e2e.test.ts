@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ERROR_HEADER } from "../src/index.ts";
-import { type CliProcess, runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 import { uniqueName, visit } from "./_harness.ts";
+import { type CliProcess, runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -144,7 +144,9 @@ describe("captun server + captun <port>", () => {
     });
     await using _server = await startCliServer(home.path);
     await using tunnel = await startTunnel(home.path, [String(origin.port), "--name", uniqueName("twice")]);
-    const hanging = visit(tunnel.publicUrl).then((response) => response.text()).catch((error: Error) => error);
+    const hanging = visit(tunnel.publicUrl)
+      .then((response) => response.text())
+      .catch((error: Error) => error);
     await slowArrived;
     tunnel.child.kill("SIGINT");
     await tunnel.waitFor(/Stopping/);

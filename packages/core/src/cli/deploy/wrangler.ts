@@ -1,0 +1,70 @@
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import pc from "picocolors";
+import { CaptunError } from "../../errors.ts";
+
+/** wrangler exited non-zero; the message ends with the tail of its output. */
+export class WranglerError extends CaptunError {
+  override name = "CaptunWranglerError";
+}
+
+export interface WranglerRun {
+  /** Working directory; wrangler writes its `.wrangler/` state here. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Echo wrangler's output, dimmed, as it runs. @default false */
+  echo?: boolean;
+}
+
+/** The wrangler CLI captun depends on (pinned), so deploys use the version the tests ran. */
+function wranglerBin(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
+}
+
+/** Runs wrangler with an argv array (never a shell string); resolves with its stdout. */
+export function runWrangler(args: string[], run: WranglerRun): Promise<string> {
+  const child = spawn(process.execPath, [wranglerBin(), ...args], {
+    cwd: run.cwd,
+    env: { ...run.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let all = "";
+  const collect = (stream: "out" | "err") => (chunk: Buffer) => {
+    const text = stripVTControlCharacters(chunk.toString("utf8"));
+    if (stream === "out") stdout += text;
+    all += text;
+    if (run.echo) process.stdout.write(pc.dim(text.replace(/^(?=.)/gm, "  │ ")));
+  };
+  child.stdout.on("data", collect("out"));
+  child.stderr.on("data", collect("err"));
+  return new Promise((resolve, reject) => {
+    child.once("error", (error) => reject(new WranglerError(`could not start wrangler: ${error.message}`)));
+    child.once("close", (code) => {
+      if (code === 0) return resolve(stdout);
+      const lines = all.split("\n").filter((line) => line.trim());
+      const firstError = lines.findIndex((line) => line.includes("[ERROR]"));
+      const tail = (firstError >= 0 ? lines.slice(firstError, firstError + 12) : lines.slice(-12)).join("\n");
+      reject(new WranglerError(`\`wrangler ${args[0]}\` failed (exit ${code}):\n${tail}`));
+    });
+  });
+}
+
+/**
+ * The token wrangler is logged in with (`wrangler login`), or `undefined` when there is none.
+ * `CLOUDFLARE_API_TOKEN` takes precedence and never needs wrangler.
+ */
+export async function cloudflareToken(env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
+  if (env.CLOUDFLARE_API_TOKEN) return env.CLOUDFLARE_API_TOKEN;
+  try {
+    const output = await runWrangler(["auth", "token", "--json"], { cwd, env });
+    const parsed = JSON.parse(output.slice(output.indexOf("{"))) as { token?: string };
+    return parsed.token;
+  } catch (error) {
+    if (error instanceof WranglerError || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+}
