@@ -4,7 +4,8 @@
 // as they do for a browser on localhost.
 import type { Server } from "node:http";
 import { type Duplex, duplexPair } from "node:stream";
-import { Agent } from "undici";
+import { Agent, type Dispatcher } from "undici";
+import { addressFromPoolHostname, LOCAL_VISITOR_ADDRESS, visitorAddressFromHeaders, visitorPoolOrigin } from "./visitor-address.ts";
 
 /** Returns the dev server's HTTP server right now (frameworks replace it on restart), if any. */
 export type HttpServerSource = () => Server | undefined;
@@ -15,7 +16,7 @@ export class DevServerGoneError extends Error {
 }
 
 /** Opens one in-memory connection into the dev server and returns the client end. */
-export function injectConnection(source: HttpServerSource, remoteAddress = "127.0.0.1"): Duplex {
+export function injectConnection(source: HttpServerSource, remoteAddress = LOCAL_VISITOR_ADDRESS): Duplex {
   const server = source();
   if (!server) throw new DevServerGoneError("the dev server is not running (closed or restarting)");
   const [client, serverSide] = duplexPair();
@@ -41,16 +42,20 @@ export function injectConnection(source: HttpServerSource, remoteAddress = "127.
   return client;
 }
 
-/** An undici dispatcher whose every connection is injected into the dev server. */
-export function createInjectingAgent(source: HttpServerSource): Agent {
-  return new Agent({
+/**
+ * An undici dispatcher whose every connection is injected into the dev server. Connections are
+ * pooled per visitor (the `X-Forwarded-For` the captun Worker set), and each one's
+ * `remoteAddress` is that visitor's IP, so `clientAddress`-style APIs see who is really asking.
+ */
+export function createInjectingAgent(source: HttpServerSource): Dispatcher {
+  const agent = new Agent({
     keepAliveTimeout: 10_000,
-    connect(_options, callback) {
+    connect(options, callback) {
       // undici hangs when `connect` calls back synchronously.
       setImmediate(() => {
         let socket: Duplex;
         try {
-          socket = injectConnection(source);
+          socket = injectConnection(source, addressFromPoolHostname(options.hostname));
         } catch (error) {
           callback(error as Error, null);
           return;
@@ -59,4 +64,8 @@ export function createInjectingAgent(source: HttpServerSource): Agent {
       });
     },
   });
+  return agent.compose(
+    (dispatch) => (options, handler) =>
+      dispatch({ ...options, origin: visitorPoolOrigin(visitorAddressFromHeaders(options.headers) ?? LOCAL_VISITOR_ADDRESS) }, handler),
+  );
 }
