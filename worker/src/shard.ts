@@ -11,6 +11,7 @@ import {
   tunnelUrlFor,
 } from "captun";
 import { type Env, numberSetting } from "./env.ts";
+import { coalescedRequestBody } from "./request-body.ts";
 
 /** Headers a visitor could use to lie about where a request came from. */
 const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"];
@@ -61,11 +62,12 @@ export class CaptunServerShard extends DurableObject<Env> {
 
     const limit = numberSetting(this.env.MAX_BODY_BYTES, 100_000_000);
     let tooLarge = false;
-    const body = request.body?.pipeThrough(
-      limitBytes(limit, () => {
+    const declaredLength = Number(request.headers.get("content-length") ?? Number.NaN);
+    const body =
+      request.body &&
+      coalescedRequestBody(request.body, limit, declaredLength, () => {
         tooLarge = true;
-      }),
-    );
+      });
     const forwarded = new Request(publicUrl.origin + pathAndQuery, { method: request.method, headers, body, redirect: "manual" });
 
     const timeoutMs = numberSetting(this.env.HEADERS_TIMEOUT_MS, 100_000);
@@ -88,20 +90,4 @@ export class CaptunServerShard extends DurableObject<Env> {
       if (timer !== undefined) clearTimeout(timer);
     }
   }
-}
-
-/** Passes bytes through until `limit`, then errors the stream so nothing truncated reaches the origin. */
-function limitBytes(limit: number, onExceeded: () => void): TransformStream<Uint8Array, Uint8Array> {
-  let seen = 0;
-  return new TransformStream({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > limit) {
-        onExceeded();
-        controller.error(new Error("request body too large"));
-        return;
-      }
-      controller.enqueue(chunk);
-    },
-  });
 }

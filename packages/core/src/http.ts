@@ -1,4 +1,5 @@
-import { INLINE_BODY_LIMIT, MAX_CHUNK_BYTES, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
+import { INLINE_BODY_LIMIT, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
+import { rechunk } from "./rechunk.ts";
 
 /** Statuses whose responses never carry a body. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
@@ -29,46 +30,11 @@ export function stripHopByHop(headers: Headers): Headers {
   return headers;
 }
 
-/** Splits chunks larger than {@link MAX_CHUNK_BYTES} so no single WebSocket message grows huge. */
-export function splitLargeChunks(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  let pending: Uint8Array | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let chunk = pending;
-      pending = undefined;
-      if (!chunk) {
-        const next = await reader.read();
-        if (next.done) {
-          controller.close();
-          return;
-        }
-        chunk = toBytes(next.value);
-      }
-      if (chunk.byteLength > MAX_CHUNK_BYTES) {
-        pending = chunk.subarray(MAX_CHUNK_BYTES);
-        chunk = chunk.subarray(0, MAX_CHUNK_BYTES);
-      }
-      controller.enqueue(chunk);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
-}
-
-function toBytes(value: unknown): Uint8Array {
-  if (value instanceof Uint8Array) return value;
-  if (value instanceof ArrayBuffer) return new Uint8Array(value);
-  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  throw new TypeError("body chunks must be bytes");
-}
-
 async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Headers, read: () => Promise<ArrayBuffer>): Promise<WireBody> {
   if (!body) return null;
   const length = Number(headers.get("content-length") ?? Number.NaN);
   if (length <= INLINE_BODY_LIMIT) return new Uint8Array(await read());
-  return splitLargeChunks(body);
+  return rechunk(body);
 }
 
 function headerList(headers: Headers): [string, string][] {
