@@ -1,7 +1,15 @@
 // captun for Node: everything the Worker side has, plus the client.
 
 export { type CaptunTunnel, type CreateCaptunTunnelOptions, createCaptunTunnel } from "./client.ts";
-export { type CaptunConfig, configPath, maskSecret, readConfig, updateConfig } from "./config.ts";
+export {
+  type CaptunConfig,
+  configPath,
+  maskSecret,
+  readConfig,
+  resolveServerSettings,
+  type ServerSettings,
+  updateConfig,
+} from "./config.ts";
 export * from "./index.workerd.ts";
 export { type LocalServer, type LocalServerOptions, startLocalServer } from "./local-server.ts";
 export { createOriginFetcher, type OriginFetcherOptions } from "./origin.ts";

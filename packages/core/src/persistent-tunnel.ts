@@ -35,7 +35,8 @@ export interface KeptTunnel extends AsyncDisposable {
 export function keepTunnelOpen(options: KeepTunnelOpenOptions): KeptTunnel {
   const { onEvent = () => {}, minDelayMs = 250, maxDelayMs = 15_000, ...connect } = options;
   const stop = new AbortController();
-  if (options.signal) options.signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
   let current: CaptunTunnel | undefined;
   let resolveReady!: (info: { url: string; name: string | undefined }) => void;
   let rejectReady!: (error: unknown) => void;
@@ -78,7 +79,11 @@ export function keepTunnelOpen(options: KeepTunnelOpenOptions): KeptTunnel {
     }
     rejectReady(new Error("closed before it connected"));
   };
-  const stopped = run().finally(() => onEvent({ type: "closed" }));
+  const stopped = run().finally(() => {
+    // A long-lived caller signal must not keep this tunnel (and its fetcher) reachable.
+    options.signal?.removeEventListener("abort", onAbort);
+    onEvent({ type: "closed" });
+  });
 
   let closing: Promise<void> | undefined;
   const close = () => {
