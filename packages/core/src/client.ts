@@ -81,7 +81,11 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
   const socket = await openSocket(options);
-  const transport = new WebSocketTransport(socket as unknown as MessageSocket);
+  const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
+    sendParts(parts) {
+      for (const [i, part] of parts.entries()) socket.send(part, { binary: true, fin: i === parts.length - 1 });
+    },
+  });
   const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket));
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
   const stopHeartbeat = startHeartbeat(socket, options.heartbeatMs ?? 15_000);

@@ -24,7 +24,11 @@ export interface MessageSocket {
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
-export function encodeMessage(tree: unknown): string | Uint8Array {
+/**
+ * Encodes a message as a JSON string, or as the parts of one binary frame: the length-prefixed
+ * JSON head, then each byte array as it is (not copied).
+ */
+export function encodeMessageParts(tree: unknown): string | Uint8Array[] {
   const blobs: Uint8Array[] = [];
   let offset = 0;
   const json = JSON.stringify(tree, function (this: Record<string, unknown>, key, value: unknown) {
@@ -39,14 +43,24 @@ export function encodeMessage(tree: unknown): string | Uint8Array {
     return value;
   });
   if (blobs.length === 0) return json;
-  const head = textEncoder.encode(json);
-  const frame = new Uint8Array(4 + head.byteLength + offset);
-  new DataView(frame.buffer).setUint32(0, head.byteLength, true);
-  frame.set(head, 4);
-  let at = 4 + head.byteLength;
-  for (const blob of blobs) {
-    frame.set(blob, at);
-    at += blob.byteLength;
+  const text = textEncoder.encode(json);
+  const head = new Uint8Array(4 + text.byteLength);
+  new DataView(head.buffer).setUint32(0, text.byteLength, true);
+  head.set(text, 4);
+  return [head, ...blobs];
+}
+
+export function encodeMessage(tree: unknown): string | Uint8Array {
+  const parts = encodeMessageParts(tree);
+  return typeof parts === "string" ? parts : joinParts(parts);
+}
+
+function joinParts(parts: Uint8Array[]): Uint8Array {
+  const frame = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    frame.set(part, at);
+    at += part.byteLength;
   }
   return frame;
 }
@@ -85,18 +99,29 @@ export interface SocketClose {
   reason: string;
 }
 
+export interface WebSocketTransportOptions {
+  /**
+   * Sends the parts of one binary message as WebSocket fragments, so body bytes are never copied
+   * into a joined frame. Only Node's `ws` can; workerd's WebSocket sends whole messages.
+   * @default undefined (parts are joined into one message)
+   */
+  sendParts?: (parts: Uint8Array[]) => void;
+}
+
 export class WebSocketTransport implements RpcTransportWithCustomEncoding {
   readonly encodingLevel = "jsonCompatibleWithBytes" as const;
   /** Resolves once the socket has closed, with its close code and reason. */
   readonly closed: Promise<SocketClose>;
 
   #socket: MessageSocket;
+  #sendParts: ((parts: Uint8Array[]) => void) | undefined;
   #queue: unknown[] = [];
   #waiter: { resolve: (m: unknown) => void; reject: (e: unknown) => void } | undefined;
   #error: unknown;
 
-  constructor(socket: MessageSocket) {
+  constructor(socket: MessageSocket, options: WebSocketTransportOptions = {}) {
     this.#socket = socket;
+    this.#sendParts = options.sendParts;
     socket.binaryType = "arraybuffer";
     let onClosed!: (close: SocketClose) => void;
     this.closed = new Promise((resolve) => {
@@ -130,9 +155,14 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
   /** Returns the message's size in flow-control units (see {@link FLOW_CONTROL_UNIT}). */
   send(message: unknown): number | undefined {
     if (this.#error !== undefined) return undefined;
-    const encoded = encodeMessage(message);
-    this.#socket.send(encoded);
-    return Math.ceil((typeof encoded === "string" ? encoded.length : encoded.byteLength) / FLOW_CONTROL_UNIT);
+    const parts = encodeMessageParts(message);
+    if (typeof parts === "string") {
+      this.#socket.send(parts);
+      return Math.ceil(parts.length / FLOW_CONTROL_UNIT);
+    }
+    if (this.#sendParts) this.#sendParts(parts);
+    else this.#socket.send(joinParts(parts));
+    return Math.ceil(parts.reduce((total, part) => total + part.byteLength, 0) / FLOW_CONTROL_UNIT);
   }
 
   receive(): Promise<unknown> {

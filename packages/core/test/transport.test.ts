@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeMessage, encodeMessage } from "../src/transport.ts";
+import { decodeMessage, encodeMessage, encodeMessageParts } from "../src/transport.ts";
 
 function roundTrip(tree: unknown): unknown {
   const encoded = encodeMessage(tree);
@@ -21,6 +21,20 @@ describe("transport framing", () => {
     const decoded = roundTrip(["stream", ["bytes", a], { x: ["bytes", b] }]) as [string, [string, Uint8Array], { x: [string, Uint8Array] }];
     expect([...decoded[1][1]]).toEqual([1, 2, 3]);
     expect(Buffer.from(decoded[2].x[1]).toString()).toBe("héllo");
+  });
+
+  it("can hand body bytes to the socket as fragments without copying them", () => {
+    const body = new Uint8Array([4, 5, 6]);
+    const parts = encodeMessageParts(["stream", ["bytes", body]]);
+    expect(Array.isArray(parts)).toBe(true);
+    expect((parts as Uint8Array[])[1]).toBe(body);
+    const joined = Buffer.concat(parts as Uint8Array[]);
+    expect(joined.equals(Buffer.from(encodeMessage(["stream", ["bytes", body]]) as Uint8Array))).toBe(true);
+    const decoded = decodeMessage(joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength)) as [
+      string,
+      [string, Uint8Array],
+    ];
+    expect([...decoded[1][1]]).toEqual([4, 5, 6]);
   });
 
   it("keeps empty byte arrays and type tags", () => {
