@@ -7,4 +7,4 @@ export { createInjectingAgent, DevServerGoneError, type HttpServerSource, inject
 export type { CaptunDevOptions } from "./options.ts";
 export { type DevTunnelProblem, type DevTunnelSettings, projectTunnelName, resolveDevTunnelSettings } from "./settings.ts";
 export { CAPTUN_PLUGIN_NAME, captunUnplugin } from "./unplugin.ts";
-export { attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";
+export { addSharingShortcut, attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";

@@ -38,6 +38,10 @@ export function injectConnection(source: HttpServerSource, remoteAddress = LOCAL
     ref: () => client,
     unref: () => client,
   });
+  // duplexPair() does not pass a destroy to the other side: a server that drops the connection
+  // (Vite closing on restart) would leave the client end waiting forever.
+  serverSide.once("close", () => client.destroy());
+  client.once("close", () => serverSide.destroy());
   server.emit("connection", serverSide);
   return client;
 }

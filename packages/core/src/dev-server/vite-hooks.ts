@@ -62,7 +62,7 @@ export function attachToViteServer(
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
     return [publicUrlLine(publicUrl), ...(qr ? qrCodeLines(publicUrl) : [])];
   });
-  wrapShortcuts(server, tunnel);
+  addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
   server.close = async () => {
     await tunnel.stop();
@@ -96,7 +96,8 @@ function wrapPrintUrls(server: AnyViteServer, lines: () => string[]): void {
   };
 }
 
-function wrapShortcuts(server: AnyViteServer, tunnel: DevTunnel): void {
+/** Adds the `t` shortcut (start/stop sharing) to the keys Vite binds; Astro binds its keys through Vite too. */
+export function addSharingShortcut(server: AnyViteServer, tunnel: DevTunnel): void {
   const bind = server.bindCLIShortcuts.bind(server) as (options?: Parameters<ViteDevServer["bindCLIShortcuts"]>[0]) => void;
   const shortcut = { key: "t", description: "start/stop sharing on the public URL", action: () => tunnel.toggle() };
   server.bindCLIShortcuts = ((shortcutOptions?: Parameters<ViteDevServer["bindCLIShortcuts"]>[0]) =>
