@@ -30,7 +30,7 @@ export default {
 
     const shard = shardIndexFor(route.name, numberSetting(env.SHARDS, 1));
     const stub = env.CAPTUN_SERVER_SHARD.get(env.CAPTUN_SERVER_SHARD.idFromName(`shard-${shard}`));
-    return stub.fetch(request);
+    return passEncodingThrough(await stub.fetch(request));
   },
 } satisfies ExportedHandler<Env>;
 
@@ -38,4 +38,20 @@ function headerBytes(headers: Headers): number {
   let total = 0;
   for (const [name, value] of headers) total += name.length + value.length + 4;
   return total;
+}
+
+/**
+ * `encodeBody: "manual"` does not survive the hop from the Durable Object, and without it workerd
+ * gzips identity bodies for visitors that accept gzip. (Locally, Miniflare's own entry Worker in
+ * front of ours still compresses; on Cloudflare nothing sits in between.) An encoded body is already passed through
+ * as it is (re-wrapping it would hand us the decoded bytes), and so are upgrades.
+ */
+function passEncodingThrough(response: Response): Response {
+  if (response.status === 101 || response.webSocket || response.headers.has("content-encoding")) return response;
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    encodeBody: "manual",
+  });
 }

@@ -92,9 +92,10 @@ export async function toWireResponse(response: Response, method: string): Promis
 
 export function fromWireResponse(wire: WireResponse): Response {
   const headers = new Headers(wire.headers);
-  const init: ResponseInit & { encodeBody?: "manual" } = { status: wire.status, statusText: wire.statusText, headers };
-  // workerd would compress again (or decompress) a body that already has a Content-Encoding.
-  if (headers.has("content-encoding")) init.encodeBody = "manual";
+  // The origin decides the encoding: without "manual", workerd would gzip an identity body for
+  // visitors that accept it (CPU in the shard, and not what the origin sent) and would decode or
+  // re-encode one that already has a Content-Encoding.
+  const init: ResponseInit & { encodeBody: "manual" } = { status: wire.status, statusText: wire.statusText, headers, encodeBody: "manual" };
   let body = NULL_BODY_STATUSES.has(wire.status) ? null : wire.body;
   if (body instanceof ReadableStream) body = withDeclaredLength(body, headers);
   return new Response(body as BodyInit | null, init);
