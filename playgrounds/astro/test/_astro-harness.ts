@@ -7,6 +7,7 @@ import { type IncomingMessage, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stripVTControlCharacters } from "node:util";
 import type { CaptunAstroOptions } from "@captun/astro";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { CaptunConfig } from "../../../packages/core/src/config.ts";
@@ -76,7 +77,7 @@ function runNode(args: string[], cwd: string, env: Record<string, string>): Runn
   });
   let text = "";
   const collect = (chunk: Buffer) => {
-    text += chunk.toString("utf8").replace(/\x1b\[[0-9;]*m/g, "");
+    text += stripVTControlCharacters(chunk.toString("utf8"));
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
