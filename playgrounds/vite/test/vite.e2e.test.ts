@@ -75,9 +75,14 @@ describe.each<RoutingMode>(["subdomain", "folder"])("`vite` with captun() under 
   it("hot-reloads an edited module in a browser on the public URL, without a full reload", async () => {
     await using watched = await watchedPage(browser);
     const { page, problems } = watched;
+    // Edit only once the HMR socket (through the tunnel) is up, or the update has nowhere to go.
+    const hmrConnected = page.waitForEvent("console", {
+      predicate: (message) => message.text().includes("[vite] connected"),
+      timeout: 15_000,
+    });
     await page.goto(publicUrl);
+    await hmrConnected;
     await page.locator("#greeting").getByText("Hello from the captun playground").waitFor();
-    await page.waitForFunction(() => document.querySelector("#time")?.textContent !== "…");
     await page.evaluate(() => {
       (window as { marker?: string }).marker = "still here";
     });
