@@ -1,6 +1,8 @@
 // The figures `pnpm bench` measures, each bounded in count and time, loopback only.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { createCaptunTunnel, createOriginFetcher, type LocalServer, tunnelUrlFor } from "captun";
 import { request } from "undici";
 import { download, firstEvent, MiB, median, percentile, rssMiB, samplePeak, spawnJsonChild, upload, visitor } from "./bench-measure.ts";
@@ -20,6 +22,12 @@ export interface PathFigures {
 }
 
 const SMALL_GETS = 300;
+
+/** Each figure's median over several rounds. */
+export function medianFigures(rounds: PathFigures[]): PathFigures {
+  const keys = Object.keys(rounds[0] ?? {}) as (keyof PathFigures)[];
+  return Object.fromEntries(keys.map((key) => [key, median(rounds.map((round) => round[key]))])) as unknown as PathFigures;
+}
 
 export async function measurePath(base: string): Promise<PathFigures> {
   for (let i = 0; i < 20; i++) await download(`${base}/small`);
@@ -68,8 +76,38 @@ export interface StartFigures {
   createTunnelToFirstFetchMs: number;
   /** Spawning a client process → first successful public fetch. */
   spawnClientToFirstFetchMs: number;
+  /** Spawning `captun <port>` (the built CLI) → first successful public fetch; NaN when not built. */
+  spawnCliToFirstFetchMs: number;
   /** Spawning `node -e 0` until it exits: the floor for any CLI written for Node. */
   nodeSpawnMs: number;
+}
+
+const CLI = fileURLToPath(new URL("../packages/core/bin/captun.js", import.meta.url));
+const CLI_BUILT = existsSync(fileURLToPath(new URL("../packages/core/dist/cli/index.js", import.meta.url)));
+
+/** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 10 s) until it answers 200. */
+async function cliStart(server: LocalServer, originUrl: string, name: string): Promise<number> {
+  const start = performance.now();
+  const port = new URL(originUrl).port;
+  const child = spawn(process.execPath, [CLI, port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"], {
+    stdio: "ignore",
+  });
+  try {
+    const url = `${tunnelUrlFor(server.url, name)}/small`;
+    const deadline = start + 10_000;
+    while (performance.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`captun ${port} exited with ${child.exitCode}`);
+      const answer = await request(url, { dispatcher: visitor });
+      await answer.body.arrayBuffer();
+      if (answer.statusCode === 200) return performance.now() - start;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error(`captun ${port} did not open ${url} within 10 s`);
+  } finally {
+    const exited = once(child, "exit");
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await exited.catch(() => {});
+  }
 }
 
 export async function measureStart(server: LocalServer, originUrl: string): Promise<StartFigures> {
@@ -99,13 +137,20 @@ export async function measureStart(server: LocalServer, originUrl: string): Prom
       await client.stop();
     }
   }
+  const cli: number[] = [];
+  for (let i = 0; CLI_BUILT && i < 5; i++) cli.push(await cliStart(server, originUrl, `cli-${i}`));
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
     const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
     await once(child, "exit");
     bare.push(performance.now() - start);
   }
-  return { createTunnelToFirstFetchMs: median(inProcess), spawnClientToFirstFetchMs: median(spawned), nodeSpawnMs: median(bare) };
+  return {
+    createTunnelToFirstFetchMs: median(inProcess),
+    spawnClientToFirstFetchMs: median(spawned),
+    spawnCliToFirstFetchMs: CLI_BUILT ? median(cli) : Number.NaN,
+    nodeSpawnMs: median(bare),
+  };
 }
 
 async function firstSuccess(url: string): Promise<void> {

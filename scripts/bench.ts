@@ -1,4 +1,4 @@
-// `pnpm bench [--label name]`: direct loopback vs a plain pass-through Worker vs captun, in one run.
+// `pnpm bench [--label name] [--rounds 3]`: direct loopback vs a plain pass-through Worker vs captun, in one run.
 // Prints a table with ratios to direct and saves the figures to docs/performance/<label>.json.
 // Method and what bounds each figure: docs/benchmarks.md.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -7,25 +7,36 @@ import { parseArgs } from "node:util";
 import pc from "picocolors";
 import { MiB } from "./bench-measure.ts";
 import { formatTable } from "./bench-report.ts";
-import { measureMemory, measurePath, measureStart, type PathFigures } from "./bench-scenarios.ts";
+import { measureMemory, measurePath, measureStart, medianFigures, type PathFigures } from "./bench-scenarios.ts";
 import { script, startTargets } from "./bench-targets.ts";
 
-const { values } = parseArgs({ options: { label: { type: "string" } } });
+type PathName = "direct" | "worker" | "captun";
+
+const { values } = parseArgs({ options: { label: { type: "string" }, rounds: { type: "string", default: "3" } } });
 const label = values.label ?? new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
 
 await using targets = await startTargets();
 const origin = targets.origin.line.url as string;
 const log = (what: string) => console.error(pc.dim(`… ${what}`));
 
-const paths: Record<"direct" | "worker" | "captun", PathFigures> = {} as never;
-for (const [key, url] of [
-  ["direct", origin],
-  ["worker", targets.passThrough.url],
-  ["captun", targets.captun.url],
-] as const) {
-  log(`${key}: ${url}`);
-  paths[key] = await measurePath(url);
+// Rounds interleave the three paths and each figure is the median over rounds, so a burst of load
+// from elsewhere on the machine skews one round rather than one path.
+const rounds: Record<PathName, PathFigures[]> = { direct: [], worker: [], captun: [] };
+for (let round = 1; round <= Number(values.rounds); round++) {
+  for (const [key, url] of [
+    ["direct", origin],
+    ["worker", targets.passThrough.url],
+    ["captun", targets.captun.url],
+  ] as const) {
+    log(`round ${round}, ${key}: ${url}`);
+    rounds[key].push(await measurePath(url));
+  }
 }
+const paths = {
+  direct: medianFigures(rounds.direct),
+  worker: medianFigures(rounds.worker),
+  captun: medianFigures(rounds.captun),
+};
 log("start-up");
 const start = await measureStart(targets.captun.server, origin);
 log("memory while streaming 256 MiB");
@@ -34,14 +45,23 @@ const memory = {
   worker: await measureMemory({ url: targets.passThrough.url }, targets.passThrough.workerdPid),
 };
 
-// Another engineer's WebSocket figures join the table when their script is present: it exports
-// `benchWebSocket({ serverUrl, secret, originUrl })` resolving to extra rows.
-let extraRows: { label: string; unit: string; direct?: number; worker?: number; captun: number }[] = [];
-if (existsSync(script("bench-websocket.ts"))) {
-  const mod = (await import(script("bench-websocket.ts"))) as { benchWebSocket?: (ctx: object) => Promise<typeof extraRows> };
-  if (mod.benchWebSocket) {
-    log("websocket");
-    extraRows = await mod.benchWebSocket({ serverUrl: targets.captun.server.url, secret: targets.captun.server.secret, originUrl: origin });
+// Figures other parts of captun own join the table when their script is present: each exports a
+// function taking `{ serverUrl, secret, customHostname?, originUrl }` and resolving to rows.
+const EXTRA_BENCHES = [
+  ["bench-websocket.ts", "benchWebSocket"],
+  ["bench-dev-server.ts", "benchDevServer"],
+] as const;
+const extraRows: { label: string; unit: string; direct?: number; worker?: number; captun: number }[] = [];
+for (const [file, exported] of EXTRA_BENCHES) {
+  if (!existsSync(script(file))) continue;
+  const mod = (await import(script(file))) as Record<string, (context: object) => Promise<typeof extraRows>>;
+  log(file);
+  const { server } = targets.captun;
+  try {
+    const context = { serverUrl: server.url, secret: server.secret, customHostname: server.customHostname, originUrl: origin };
+    extraRows.push(...((await mod[exported]?.(context)) ?? []));
+  } catch (error) {
+    console.error(pc.yellow(`${file} failed, its rows are missing: ${(error as Error).message}`));
   }
 }
 
@@ -49,6 +69,7 @@ const result = {
   label,
   date: new Date().toISOString(),
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 1024 / MiB), node: process.version },
+  rounds: Number(values.rounds),
   paths,
   start,
   memory,
