@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RoutingMode } from "./routing.ts";
 
@@ -10,7 +11,10 @@ export const WORKER_COMPATIBILITY_DATE = "2026-07-01";
  * The bundled Worker, written by worker/build.ts into this package's dist/ (the second path is for
  * running from src/ in this repository's tests).
  */
-export const WORKER_BUNDLE = [new URL("./worker/captun-worker.js", import.meta.url), new URL("../dist/worker/captun-worker.js", import.meta.url)]
+export const WORKER_BUNDLE = [
+  new URL("./worker/captun-worker.js", import.meta.url),
+  new URL("../dist/worker/captun-worker.js", import.meta.url),
+]
   .map((url) => fileURLToPath(url))
   .find((path) => existsSync(path));
 
@@ -60,6 +64,9 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     port: options.port ?? 0,
     modules: true,
     scriptPath: WORKER_BUNDLE,
+    // Module names are relative to this root; the default (the working directory) breaks when
+    // captun is installed outside it ("can't use '..'").
+    modulesRoot: dirname(WORKER_BUNDLE),
     compatibilityDate: WORKER_COMPATIBILITY_DATE,
     durableObjects: { CAPTUN_SERVER_SHARD: "CaptunServerShard" },
     bindings,
