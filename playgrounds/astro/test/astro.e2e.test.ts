@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer, uniqueName, visit } from "../../../packages/core/test/_harness.ts";
+import { startTestServer, type TestServer, uniqueName, visit, waitFor } from "../../../packages/core/test/_harness.ts";
 import {
   configHome,
   copyApp,
@@ -73,6 +73,7 @@ describe("`astro dev` with captun() under subdomain routing", () => {
     const response = await visit(`${publicUrl}api/echo`, {
       headers: {
         "x-forwarded-for": "203.0.113.66",
+        "x-real-ip": "203.0.113.66",
         "x-forwarded-host": "evil.example",
         "x-forwarded-proto": "https",
         forwarded: "for=203.0.113.66;host=evil.example;proto=https",
@@ -177,7 +178,7 @@ describe("`astro dev` with captun() under folder routing", () => {
 });
 
 describe("`pnpm dev` (the astro CLI) in the playground", () => {
-  it("accepts --tunnel, prints the public URL under Astro's banner, and serves the site on it", async () => {
+  it("accepts --tunnel, prints the public URL under Astro's banner, serves the site on it, survives a config restart", async () => {
     await using server = await startTestServer();
     await using home = await configHome({
       serverUrl: server.url,
@@ -199,5 +200,18 @@ describe("`pnpm dev` (the astro CLI) in the playground", () => {
     const response = await visit(publicUrl);
     expect(response.status).toBe(200);
     expect(await response.text()).toContain("Hello from the captun Astro playground");
+
+    // A config edit restarts Astro's server in place: the same public URL keeps serving.
+    await writeFile(join(app.root, "astro.config.ts"), `${config}// edited\n`);
+    await astro.waitForOutput(/[Rr]estart/);
+    await waitFor(
+      async () => {
+        const again = await visit(publicUrl);
+        return again.status === 200 && (await again.text()).includes("Hello from the captun Astro playground");
+      },
+      20_000,
+      "the public URL to serve after the restart",
+    );
+    expect(astro.output()).not.toMatch(/stopped sharing|took the name|tunnel dropped/);
   });
 });
