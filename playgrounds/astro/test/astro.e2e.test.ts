@@ -5,12 +5,12 @@ import { startTestServer, type TestServer, uniqueName, visit, waitFor } from "..
 import {
   configHome,
   copyApp,
-  getWithHost,
   launchChromium,
   PLAYGROUND,
-  type RunningCli,
+  type RunningProcess as RunningCli,
   runAstroCli,
   startAstroDev,
+  statusWithHost,
   watchedPage,
 } from "./_astro-harness.ts";
 
@@ -125,8 +125,8 @@ describe("`astro dev` with captun() under subdomain routing", () => {
     // Astro adds its own `server.host` (127.0.0.1 here); captun adds the public host and nothing else.
     const hosts = JSON.parse(allowed ?? "null") as string[];
     expect(hosts.filter((host) => host !== "127.0.0.1")).toEqual([new URL(publicUrl).hostname]);
-    expect(await getWithHost(localUrl, "evil.example")).toBe(403);
-    expect(await getWithHost(localUrl, new URL(publicUrl).host)).toBe(200);
+    expect(await statusWithHost(localUrl, "evil.example")).toBe(403);
+    expect(await statusWithHost(localUrl, new URL(publicUrl).host)).toBe(200);
   });
 });
 
@@ -146,10 +146,10 @@ describe("`astro dev` with captun() on a custom hostname, not sharing yet", () =
     await using astro = startAstroDev(app.root, options as never, { XDG_CONFIG_HOME: home.dir });
     const [, localUrl = ""] = (await astro.waitForOutput(/^local (\S+)/m)) as string[];
     await astro.waitForOutput(/Public\s+https:\/\/shop\.captun\.test\/\s+press t \+ enter to share/);
-    expect(await getWithHost(localUrl, "shop.captun.test")).toBe(200);
-    expect(await getWithHost(localUrl, "other.captun.test")).toBe(403);
-    expect(await getWithHost(localUrl, "captun.test")).toBe(403);
-    expect(await getWithHost(localUrl, "evil.example")).toBe(403);
+    expect(await statusWithHost(localUrl, "shop.captun.test")).toBe(200);
+    expect(await statusWithHost(localUrl, "other.captun.test")).toBe(403);
+    expect(await statusWithHost(localUrl, "captun.test")).toBe(403);
+    expect(await statusWithHost(localUrl, "evil.example")).toBe(403);
     expect(astro.output()).not.toMatch(/cannot open the tunnel|is live/);
   });
 });

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { get } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoutingMode } from "../../../packages/core/src/routing.ts";
+import { statusWithHost } from "../../../packages/core/test/_apps.ts";
 import { startTestServer, type TestServer, visit } from "../../../packages/core/test/_harness.ts";
 import { configHome, copyApp, launchChromium, type RunningCli, runVite, watchedPage } from "./_vite-harness.ts";
 
@@ -134,11 +134,3 @@ describe("`vite` with captun() when the tunnel cannot open", () => {
 });
 
 /** The status of a GET to `url` sent with `Host: host` (fetch() would not let a test set Host). */
-function statusWithHost(url: string, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    get(url, { headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    }).on("error", reject);
-  });
-}

@@ -1,0 +1,106 @@
+// Helpers for tests that run real apps: a dev server as a child process, a throwaway captun config,
+// requests with a chosen Host, and Debian's Chromium through playwright-core.
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type IncomingMessage, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { CaptunConfig } from "../src/config.ts";
+import { waitFor } from "./_harness.ts";
+
+/** A temp `XDG_CONFIG_HOME` holding a captun config, so the user's real one is never read. */
+export async function configHome(config: CaptunConfig = {}): Promise<{ dir: string; file: string } & AsyncDisposable> {
+  const dir = await mkdtemp(join(tmpdir(), "captun-xdg-"));
+  const file = join(dir, "captun", "config.json");
+  await mkdir(join(dir, "captun"), { recursive: true });
+  await writeFile(file, JSON.stringify(config));
+  return { dir, file, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface RunningProcess extends AsyncDisposable {
+  child: ChildProcess;
+  /** Everything printed so far (stdout and stderr), without colours. */
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output; rejects if the process exits first. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+/**
+ * `node <args>` in `cwd`, as a user's terminal would run it: Vitest's own variables are removed
+ * (Astro, for one, turns its dev server off under `VITEST`) and colours are off.
+ */
+export function runNode(args: string[], cwd: string, env: Record<string, string> = {}): RunningProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "NODE_ENV"));
+  const child = spawn(process.execPath, args, { cwd, env: { ...inherited, ...env, NO_COLOR: "1", FORCE_COLOR: "0" }, stdio: "pipe" });
+  let text = "";
+  const collect = (chunk: Buffer) => {
+    text += stripVTControlCharacters(chunk.toString("utf8"));
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = once(child, "exit");
+  return {
+    child,
+    output: () => text,
+    async waitForOutput(pattern, timeoutMs = 30_000) {
+      await waitFor(() => pattern.test(text) || child.exitCode !== null, timeoutMs, `${pattern} in:\n${text}`);
+      const match = text.match(pattern);
+      if (!match) throw new Error(`the process exited (${child.exitCode}) without printing ${pattern}:\n${text}`);
+      return match;
+    },
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        await exited;
+      }
+    },
+  };
+}
+
+/** A GET with a chosen `Host` header. undici's fetch silently drops a caller's `Host`; node:http does not. */
+export async function statusWithHost(url: string, host: string): Promise<number> {
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    request(url, { headers: { host } }, resolve).on("error", reject).end();
+  });
+  response.resume();
+  return response.statusCode ?? 0;
+}
+
+/** Debian's Chromium driven by playwright-core (never a browser download). */
+export async function launchChromium(): Promise<Browser & AsyncDisposable> {
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+  return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
+}
+
+export interface WatchedPageOptions {
+  /** Problems to disregard, e.g. an EventSource cancelled when the test navigates away. */
+  ignore?: (problem: string) => boolean;
+}
+
+/** A page in a fresh context that records console errors, page errors, failed requests and HTTP errors. */
+export async function watchedPage(
+  browser: Browser,
+  options: WatchedPageOptions = {},
+): Promise<{ page: Page; problems: string[] } & AsyncDisposable> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const report = (problem: string) => {
+    if (!options.ignore?.(problem)) problems.push(problem);
+  };
+  page.on("console", (message) => {
+    if (message.type() === "error") report(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => report(`page error: ${error.message}`));
+  page.on("requestfailed", (failed) => report(`request failed: ${failed.url()} ${failed.failure()?.errorText}`));
+  page.on("response", (response) => {
+    if (response.status() >= 400) report(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return { page, problems, [Symbol.asyncDispose]: () => context.close() };
+}
