@@ -48,7 +48,14 @@ export function shareServingProcess(settings: DevTunnelSettings, options: Captun
   const state = processState();
   if (state.tunnel) return true;
   const server = servingServer();
-  if (!server) return false;
+  if (!server) {
+    // An HTTPS dev server is found by nothing above (its connections speak TLS): say so once.
+    if (process.env.__NEXT_EXPERIMENTAL_HTTPS && !state.warned) {
+      state.warned = true;
+      nextLogger.warn("captun: `next dev --experimental-https` cannot be shared. Drop the flag: the public URL is HTTPS already.");
+    }
+    return false;
+  }
   const tunnel = createDevTunnel({
     settings,
     httpServer: () => (server.listening ? server : undefined),

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { NextConfig } from "next";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CaptunConfig } from "../../core/src/config.ts";
 import { startTestServer, visit, waitFor } from "../../core/test/_harness.ts";
 import { withCaptun } from "../src/index.ts";
@@ -79,6 +79,34 @@ describe("withCaptun", () => {
     expect(patched).toMatchObject({ basePath: "/my-app/docs", assetPrefix: "/my-app/static" });
     const cdn = await withCaptun({ assetPrefix: "https://cdn.example" }, options)(DEV, context);
     expect(cdn).toMatchObject({ basePath: "/my-app", assetPrefix: "https://cdn.example" });
+  });
+
+  it("without a captun server, leaves the config untouched and says once, from the serving process, what to do", async () => {
+    await using saved = await savedConfig({});
+    const devServer = createServer();
+    await new Promise<void>((resolve) => devServer.listen(0, "127.0.0.1", resolve));
+    await using _closeDevServer = { [Symbol.asyncDispose]: () => new Promise<void>((resolve) => devServer.close(() => resolve())) };
+    process.env.PORT = String((devServer.address() as AddressInfo).port);
+    const printed: string[] = [];
+    const log = vi.spyOn(console, "log").mockImplementation((line: string) => printed.push(line));
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => printed.push(line));
+    try {
+      const config: NextConfig = { reactStrictMode: true };
+      const wrapped = withCaptun(config, { configPath: saved.configPath });
+      const env = { ...process.env };
+      delete process.env.CAPTUN_SERVER_URL;
+      try {
+        expect(await wrapped(DEV, context)).toBe(config);
+        expect(await wrapped(DEV, context)).toBe(config);
+      } finally {
+        Object.assign(process.env, env);
+      }
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+    }
+    expect(printed.join("\n")).toMatch(/- Public:\s+not shared/);
+    expect(printed.filter((line) => line.includes("No captun server is configured. Run `npx captun server`"))).toHaveLength(1);
   });
 
   it("opens no tunnel in a process that serves nothing on PORT (a build worker)", async () => {
