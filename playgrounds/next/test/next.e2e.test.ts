@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RoutingMode } from "../../../packages/core/src/routing.ts";
 import { configHome, launchChromium, type RunningProcess, watchedPage } from "../../../packages/core/test/_apps.ts";
-import { startTestServer, type TestServer, visit } from "../../../packages/core/test/_harness.ts";
+import { startTestServer, type TestServer, visit, waitFor } from "../../../packages/core/test/_harness.ts";
 import { copyApp, freePort, runNextDev } from "./_next-harness.ts";
 
 // `next dev` is heavy on a small machine: one launch per bundler, many checks per launch.
@@ -196,4 +196,20 @@ describe.each(launches)("`next dev` ($bundler) with withCaptun() under $routing 
     expect(output.match(/- Public:/g)).toHaveLength(1);
     expect(output).not.toContain("took the name");
   });
+
+  it(
+    "after a next.config edit, Next's new serving process shares again under the same public URL",
+    async () => {
+      const config = join(root, "next.config.ts");
+      await writeFile(config, `${await readFile(config, "utf8")}\n// edited by the test\n`);
+      await next.waitForOutput(/Restarting the server/, SLOW);
+      await waitFor(() => (next.output().match(/captun: public URL \S+ is live/g) ?? []).length === 2, SLOW, "the tunnel to reopen");
+      const [, restartedUrl] = /Restarting the server[\s\S]*- Public:\s+(\S+)/.exec(next.output()) ?? [];
+      expect(restartedUrl).toBe(publicUrl);
+      const hello = await visit(`${publicUrl}/api/hello`);
+      expect(hello.status).toBe(200);
+      expect(await hello.json()).toMatchObject({ hello: "from a route handler" });
+    },
+    SLOW,
+  );
 });
