@@ -128,8 +128,10 @@ function report(event: TunnelEvent, settings: DevTunnelSettings, logger: DevTunn
       logger.info(`captun: public URL ${event.url} is live`);
       break;
     case "retrying":
-      // The first failure explains itself; later ones would only repeat it.
-      if (event.attempt === 1) {
+      // Said once, at the second failure: a first one while the dev server starts up is often
+      // spurious (its startup work blocks the event loop past Node's 250 ms connect-attempt timer,
+      // which then reports ETIMEDOUT for a connection that was fine) and the retry succeeds.
+      if (event.attempt === 2) {
         logger.warn(
           `captun: cannot open the tunnel yet (${event.error.message}). The local server keeps running; retrying in the background. ` +
             `Is the captun server at ${server} up? Start it with \`npx captun server\` or check \`serverUrl\`.`,
