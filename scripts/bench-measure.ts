@@ -8,8 +8,12 @@ import { Agent, request } from "undici";
 
 export const MiB = 1024 * 1024;
 
-/** The visitor: keep-alive connections, as a browser would use. */
-export const visitor = new Agent({ connections: 128, keepAliveTimeout: 30_000 });
+/**
+ * The visitor: keep-alive connections, as a browser would use. Idle ones are dropped after 1 s:
+ * workerd closes idle connections on its own, and reusing one at that moment fails the request
+ * with ECONNRESET (seen between rounds).
+ */
+export const visitor = new Agent({ connections: 128, keepAliveTimeout: 1_000, keepAliveMaxTimeout: 1_000 });
 
 export interface JsonChild {
   child: ChildProcess;

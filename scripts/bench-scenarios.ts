@@ -85,7 +85,7 @@ export interface StartFigures {
 const CLI = fileURLToPath(new URL("../packages/core/bin/captun.js", import.meta.url));
 const CLI_BUILT = existsSync(fileURLToPath(new URL("../packages/core/dist/cli/index.js", import.meta.url)));
 
-/** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 10 s) until it answers 200. */
+/** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 20 s) until it answers 200. */
 async function cliStart(server: LocalServer, originUrl: string, name: string): Promise<number> {
   const start = performance.now();
   const port = new URL(originUrl).port;
@@ -94,7 +94,7 @@ async function cliStart(server: LocalServer, originUrl: string, name: string): P
   });
   try {
     const url = `${tunnelUrlFor(server.url, name)}/small`;
-    const deadline = start + 10_000;
+    const deadline = start + 20_000;
     while (performance.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`captun ${port} exited with ${child.exitCode}`);
       const answer = await request(url, { dispatcher: visitor });
@@ -102,7 +102,7 @@ async function cliStart(server: LocalServer, originUrl: string, name: string): P
       if (answer.statusCode === 200) return performance.now() - start;
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
-    throw new Error(`captun ${port} did not open ${url} within 10 s`);
+    throw new Error(`captun ${port} did not open ${url} within 20 s`);
   } finally {
     const exited = once(child, "exit");
     if (child.exitCode === null) child.kill("SIGKILL");
@@ -138,7 +138,15 @@ export async function measureStart(server: LocalServer, originUrl: string): Prom
     }
   }
   const cli: number[] = [];
-  for (let i = 0; CLI_BUILT && i < 5; i++) cli.push(await cliStart(server, originUrl, `cli-${i}`));
+  for (let i = 0; CLI_BUILT && i < 5; i++) {
+    // A slow launch on a loaded machine is a figure, not a reason to lose the whole run.
+    cli.push(
+      await cliStart(server, originUrl, `cli-${i}`).catch((error: Error) => {
+        console.error(error.message);
+        return Number.NaN;
+      }),
+    );
+  }
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
     const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
@@ -148,7 +156,7 @@ export async function measureStart(server: LocalServer, originUrl: string): Prom
   return {
     createTunnelToFirstFetchMs: median(inProcess),
     spawnClientToFirstFetchMs: median(spawned),
-    spawnCliToFirstFetchMs: CLI_BUILT ? median(cli) : Number.NaN,
+    spawnCliToFirstFetchMs: median(cli.filter(Number.isFinite)),
     nodeSpawnMs: median(bare),
   };
 }

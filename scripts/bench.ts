@@ -17,7 +17,8 @@ const label = values.label ?? new Date().toISOString().slice(0, 16).replace(/[:T
 
 await using targets = await startTargets();
 const origin = targets.origin.line.url as string;
-const log = (what: string) => console.error(pc.dim(`… ${what}`));
+const began = performance.now();
+const log = (what: string) => console.error(pc.dim(`… ${((performance.now() - began) / 1000).toFixed(1)} s: ${what}`));
 
 // Rounds interleave the three paths and each figure is the median over rounds, so a burst of load
 // from elsewhere on the machine skews one round rather than one path.
