@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { Agent, type Dispatcher, request as undiciRequest } from "undici";
-import { localhostLookup } from "./_localhost.ts";
+import { localhostConnectOptions } from "./_localhost.ts";
+import { webStreamFromNode } from "./_node-body.ts";
 import { stripHopByHop } from "./http.ts";
 import type { Fetcher } from "./server.ts";
 import type { WebSocketConnector } from "./websocket.ts";
@@ -35,7 +36,7 @@ export function createOriginFetcher(
   const agent =
     options.dispatcher ??
     new Agent({
-      connect: { lookup: localhostLookup as never, autoSelectFamily: true },
+      connect: { ...localhostConnectOptions, autoSelectFamily: true },
       keepAliveTimeout: 10_000,
     });
   const fetcher = async (request: Request): Promise<Response> => {
@@ -58,7 +59,7 @@ export function createOriginFetcher(
     stripHopByHop(responseHeaders);
     const nullBody = request.method === "HEAD" || [204, 205, 304].includes(answer.statusCode);
     if (nullBody) answer.body.resume();
-    return new Response(nullBody ? null : (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>), {
+    return new Response(nullBody ? null : webStreamFromNode(answer.body), {
       status: answer.statusCode,
       headers: responseHeaders,
     });
