@@ -18,3 +18,11 @@ export function localhostLookup(hostname: string, options: LookupOptions, callba
   if (options.all) callback(null, all);
   else callback(null, all[0]!.address, all[0]!.family);
 }
+
+/**
+ * Connect options for hosts that may be loopback names. Node gives each address of a name only
+ * 250 ms before trying the next; on a busy machine a loopback connect can miss that and fail with
+ * ETIMEDOUT although the server is there. Loopback answers or refuses at once, so waiting longer
+ * costs nothing there.
+ */
+export const localhostConnectOptions = { lookup: localhostLookup as never, autoSelectFamilyAttemptTimeout: 1_000 };

@@ -1,6 +1,6 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import WebSocket from "ws";
-import { localhostLookup } from "./_localhost.ts";
+import { localhostConnectOptions } from "./_localhost.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import {
@@ -131,7 +131,7 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
   if (options.secret) headers.authorization = `Bearer ${options.secret}`;
   const socket = new WebSocket(url, {
     headers,
-    lookup: localhostLookup as never,
+    ...localhostConnectOptions,
     perMessageDeflate: false,
     maxPayload: 64 * 1024 * 1024,
     // Masking protects proxies that read plain-text frames; none can inside TLS or on loopback,

@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import WebSocket from "ws";
-import { localhostLookup } from "./_localhost.ts";
+import { localhostConnectOptions } from "./_localhost.ts";
 import { stripHopByHop } from "./http.ts";
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from "./protocol.ts";
 import { offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
@@ -46,7 +46,7 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
     return new Promise<TunnelWebSocket | Response>((resolve, reject) => {
       const socket = new WebSocket(url, protocols, {
         headers: Object.fromEntries(headers),
-        lookup: localhostLookup as never,
+        ...localhostConnectOptions,
         perMessageDeflate: false,
         // One byte over our limit lets the bridge close with 1009 and a clear reason instead of ws.
         maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES + 1,
