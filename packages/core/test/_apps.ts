@@ -28,13 +28,29 @@ export interface RunningProcess extends AsyncDisposable {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
+export interface RunNodeOptions {
+  /**
+   * Run it in its own process group and stop the whole group (SIGKILL after 10 s), for CLIs
+   * that fork the process doing the work (`next dev`).
+   * @default false
+   */
+  processGroup?: boolean;
+  /** Default deadline of `waitForOutput`. @default 30_000 */
+  timeoutMs?: number;
+}
+
 /**
  * `node <args>` in `cwd`, as a user's terminal would run it: Vitest's own variables are removed
- * (Astro, for one, turns its dev server off under `VITEST`) and colours are off.
+ * (Astro turns its dev server off under `VITEST`; Next thinks it runs under test) and colours are off.
  */
-export function runNode(args: string[], cwd: string, env: Record<string, string> = {}): RunningProcess {
+export function runNode(args: string[], cwd: string, env: Record<string, string> = {}, options: RunNodeOptions = {}): RunningProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("VITEST") && name !== "NODE_ENV"));
-  const child = spawn(process.execPath, args, { cwd, env: { ...inherited, ...env, NO_COLOR: "1", FORCE_COLOR: "0" }, stdio: "pipe" });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...inherited, ...env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    stdio: "pipe",
+    detached: options.processGroup ?? false,
+  });
   let text = "";
   const collect = (chunk: Buffer) => {
     text += stripVTControlCharacters(chunk.toString("utf8"));
@@ -45,17 +61,25 @@ export function runNode(args: string[], cwd: string, env: Record<string, string>
   return {
     child,
     output: () => text,
-    async waitForOutput(pattern, timeoutMs = 30_000) {
+    async waitForOutput(pattern, timeoutMs = options.timeoutMs ?? 30_000) {
       await waitFor(() => pattern.test(text) || child.exitCode !== null, timeoutMs, `${pattern} in:\n${text}`);
       const match = text.match(pattern);
       if (!match) throw new Error(`the process exited (${child.exitCode}) without printing ${pattern}:\n${text}`);
       return match;
     },
     async [Symbol.asyncDispose]() {
-      if (child.exitCode === null && child.signalCode === null) {
+      const { pid } = child;
+      if (child.exitCode !== null || child.signalCode !== null || pid === undefined) return;
+      if (!options.processGroup) {
         child.kill("SIGTERM");
         await exited;
+        return;
       }
+      process.kill(-pid, "SIGTERM");
+      // A group that does not stop after its own cleanup is not left behind.
+      const timer = setTimeout(() => process.kill(-pid, "SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
