@@ -1,4 +1,5 @@
 import type { RpcTransportWithCustomEncoding } from "capnweb";
+import { bodyStreamsSending } from "./rechunk.ts";
 
 /**
  * A Cap'n Web transport over a WebSocket that keeps body bytes binary.
@@ -111,11 +112,16 @@ function isBytesRef(value: unknown): value is [string, [number, number], ...unkn
  * the fastest round trip seen, never below 64 KiB, starting at 256 KiB. On a fast link (loopback,
  * or a client next to its Worker) the window sits near that floor, so a stream stops every 64 KiB
  * to wait for an acknowledgement, which capped a download at ~80 MiB/s here. Reporting sizes in
- * units of this many bytes scales every window by the same factor: it still adapts to the link,
- * but starts at 1 MiB and never drops below 256 KiB per stream. 16 was no faster and lets 100
- * concurrent streams hold 400 MiB in flight, past a Durable Object's 128 MB memory limit.
+ * units of N bytes scales every window by N while it still adapts to the link.
+ *
+ * The receiver holds up to one window per stream, and a Durable Object has 128 MB, so the scale
+ * shrinks as more bodies are sent at once: 4 (1 MiB initial window) for up to 8 streams, 2 up to
+ * 16, then Cap'n Web's own sizes. What one sender puts in flight at the start stays within
+ * max(8 MiB, streams × 256 KiB).
  */
-export const FLOW_CONTROL_UNIT = 4;
+export function flowControlUnit(streams: number): number {
+  return streams <= 8 ? 4 : streams <= 16 ? 2 : 1;
+}
 
 export interface SocketClose {
   code: number;
@@ -175,17 +181,17 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
     });
   }
 
-  /** Returns the message's size in flow-control units (see {@link FLOW_CONTROL_UNIT}). */
+  /** Returns the message's size in flow-control units (see {@link flowControlUnit}). */
   send(message: unknown): number | undefined {
     if (this.#error !== undefined) return undefined;
     const parts = encodeMessageParts(message);
     if (typeof parts === "string") {
       this.#socket.send(parts);
-      return Math.ceil(parts.length / FLOW_CONTROL_UNIT);
+      return Math.ceil(parts.length / flowControlUnit(bodyStreamsSending()));
     }
     if (this.#sendParts) this.#sendParts(parts);
     else this.#socket.send(joinParts(parts));
-    return Math.ceil(parts.reduce((total, part) => total + part.byteLength, 0) / FLOW_CONTROL_UNIT);
+    return Math.ceil(parts.reduce((total, part) => total + part.byteLength, 0) / flowControlUnit(bodyStreamsSending()));
   }
 
   receive(): Promise<unknown> {

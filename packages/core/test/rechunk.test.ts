@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_CHUNK_BYTES } from "../src/protocol.ts";
-import { rechunk } from "../src/rechunk.ts";
+import { bodyStreamsSending, rechunk } from "../src/rechunk.ts";
+import { flowControlUnit } from "../src/transport.ts";
 
 async function chunksOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = [];
@@ -63,6 +64,20 @@ describe("rechunk", () => {
     controller.close();
     expect(new TextDecoder().decode((await second).value)).toBe("data: two\n\n");
     expect((await reader.read()).done).toBe(true);
+  });
+
+  it("counts streams while they are sent, so windows shrink when many are in flight", async () => {
+    const before = bodyStreamsSending();
+    const finished = rechunk(new Blob([new Uint8Array(10)]).stream());
+    const open = Array.from({ length: 20 }, () => rechunk(new ReadableStream<Uint8Array>({ pull: (c) => c.enqueue(new Uint8Array(10)) })));
+    const readers = open.map((stream) => stream.getReader());
+    await Promise.all(readers.map((reader) => reader.read()));
+    await sizesOf(finished);
+    expect(bodyStreamsSending()).toBe(before + 20);
+    expect(flowControlUnit(bodyStreamsSending())).toBe(1);
+    await Promise.all(readers.map((reader) => reader.cancel()));
+    expect(bodyStreamsSending()).toBe(before);
+    expect(flowControlUnit(bodyStreamsSending())).toBe(4);
   });
 
   it("passes cancellation to the source", async () => {
