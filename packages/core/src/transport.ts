@@ -52,7 +52,7 @@ export function encodeMessageParts(tree: unknown): string | Uint8Array[] {
       });
       return copy ?? value;
     }
-    if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    if (isPlainObject(value)) {
       let copy: Record<string, unknown> | undefined;
       for (const [key, item] of Object.entries(value)) {
         const swapped = swap(item);
@@ -71,6 +71,12 @@ export function encodeMessageParts(tree: unknown): string | Uint8Array[] {
   new DataView(head.buffer).setUint32(0, text.byteLength, true);
   head.set(text, 4);
   return [head, ...blobs];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object") return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
 }
 
 export function encodeMessage(tree: unknown): string | Uint8Array {
