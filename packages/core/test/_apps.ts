@@ -2,10 +2,10 @@
 // requests with a chosen Host, and Debian's Chromium through playwright-core.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { type IncomingMessage, request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { CaptunConfig } from "../src/config.ts";
@@ -18,6 +18,16 @@ export async function configHome(config: CaptunConfig = {}): Promise<{ dir: stri
   await mkdir(join(dir, "captun"), { recursive: true });
   await writeFile(file, JSON.stringify(config));
   return { dir, file, [Symbol.asyncDispose]: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Saves a source file the way editors do, in one step (write a sibling, then rename). A plain
+ * `writeFile` truncates first, and a dev server's watcher can pick up the empty file in between.
+ */
+export async function editFile(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(temporary, text);
+  await rename(temporary, path);
 }
 
 export interface RunningProcess extends AsyncDisposable {

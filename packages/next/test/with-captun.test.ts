@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stripVTControlCharacters } from "node:util";
 import type { NextConfig } from "next";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CaptunConfig } from "../../core/src/config.ts";
@@ -88,8 +89,10 @@ describe("withCaptun", () => {
     await using _closeDevServer = { [Symbol.asyncDispose]: () => new Promise<void>((resolve) => devServer.close(() => resolve())) };
     process.env.PORT = String((devServer.address() as AddressInfo).port);
     const printed: string[] = [];
-    const log = vi.spyOn(console, "log").mockImplementation((line: string) => printed.push(line));
-    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => printed.push(line));
+    // Colours are on under CI=true (picocolors): compare the text only.
+    const record = (line: string) => printed.push(stripVTControlCharacters(line));
+    const log = vi.spyOn(console, "log").mockImplementation(record);
+    const warn = vi.spyOn(console, "warn").mockImplementation(record);
     try {
       const config: NextConfig = { reactStrictMode: true };
       const wrapped = withCaptun(config, { configPath: saved.configPath });

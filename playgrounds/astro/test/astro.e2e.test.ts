@@ -1,6 +1,7 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { editFile } from "../../../packages/core/test/_apps.ts";
 import { startTestServer, type TestServer, uniqueName, visit, waitFor } from "../../../packages/core/test/_harness.ts";
 import {
   configHome,
@@ -112,10 +113,10 @@ describe("`astro dev` with captun() under subdomain routing", () => {
     });
     const file = join(root, "src/components/Counter.tsx");
     const source = await readFile(file, "utf8");
-    await writeFile(file, source.replace("island ready", "island edited"));
+    await editFile(file, source.replace("island ready", "island edited"));
     await page.locator("#island-note").getByText("island edited").waitFor({ timeout: 15_000 });
     expect(await page.evaluate(() => (window as { marker?: string }).marker)).toBe("still here");
-    await writeFile(file, source);
+    await editFile(file, source);
     await page.locator("#island-note").getByText("island ready").waitFor({ timeout: 15_000 });
     expect(problems).toEqual([]);
   });
@@ -202,7 +203,7 @@ describe("`pnpm dev` (the astro CLI) in the playground", () => {
     expect(await response.text()).toContain("Hello from the captun Astro playground");
 
     // A config edit restarts Astro's server in place: the same public URL keeps serving.
-    await writeFile(join(app.root, "astro.config.ts"), `${config}// edited\n`);
+    await editFile(join(app.root, "astro.config.ts"), `${config}// edited\n`);
     await astro.waitForOutput(/[Rr]estart/);
     await waitFor(
       async () => {

@@ -1,8 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RoutingMode } from "../../../packages/core/src/routing.ts";
-import { configHome, launchChromium, type RunningProcess, watchedPage } from "../../../packages/core/test/_apps.ts";
+import { configHome, editFile, launchChromium, type RunningProcess, watchedPage } from "../../../packages/core/test/_apps.ts";
 import { startTestServer, type TestServer, visit, waitFor } from "../../../packages/core/test/_harness.ts";
 import { copyApp, freePort, runNextDev } from "./_next-harness.ts";
 
@@ -166,7 +166,7 @@ describe.each(launches)("`next dev` ($bundler) with withCaptun() under $routing 
       });
       const file = join(root, "app/counter.tsx");
       const source = await readFile(file, "utf8");
-      await writeFile(file, source.replace("Clicked {clicks} times", "Pressed {clicks} times"));
+      await editFile(file, source.replace("Clicked {clicks} times", "Pressed {clicks} times"));
       await page.locator("#counter").getByText("Pressed 2 times").waitFor({ timeout: SLOW });
       expect(await page.evaluate(() => (window as { marker?: string }).marker)).toBe("still here");
       // The HMR socket (`/_next/hmr` in Next 16, `/_next/webpack-hmr` before) went to the public host, through the tunnel.
@@ -201,7 +201,7 @@ describe.each(launches)("`next dev` ($bundler) with withCaptun() under $routing 
     "after a next.config edit, Next's new serving process shares again under the same public URL",
     async () => {
       const config = join(root, "next.config.ts");
-      await writeFile(config, `${await readFile(config, "utf8")}\n// edited by the test\n`);
+      await editFile(config, `${await readFile(config, "utf8")}\n// edited by the test\n`);
       await next.waitForOutput(/Restarting the server/, SLOW);
       await waitFor(() => (next.output().match(/captun: public URL \S+ is live/g) ?? []).length === 2, SLOW, "the tunnel to reopen");
       const [, restartedUrl] = /Restarting the server[\s\S]*- Public:\s+(\S+)/.exec(next.output()) ?? [];

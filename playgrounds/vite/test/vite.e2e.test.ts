@@ -1,8 +1,8 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoutingMode } from "../../../packages/core/src/routing.ts";
-import { statusWithHost } from "../../../packages/core/test/_apps.ts";
+import { editFile, statusWithHost } from "../../../packages/core/test/_apps.ts";
 import { startTestServer, type TestServer, visit } from "../../../packages/core/test/_harness.ts";
 import { configHome, copyApp, launchChromium, type RunningCli, runVite, watchedPage } from "./_vite-harness.ts";
 
@@ -88,11 +88,11 @@ describe.each<RoutingMode>(["subdomain", "folder"])("`vite` with captun() under 
     });
     const file = join(root, "src/greeting.ts");
     const source = await readFile(file, "utf8");
-    await writeFile(file, source.replace("Hello from the captun playground", `Edited under ${routing} routing`));
+    await editFile(file, source.replace("Hello from the captun playground", `Edited under ${routing} routing`));
     await page.locator("#greeting").getByText(`Edited under ${routing} routing`).waitFor({ timeout: 15_000 });
     expect(await page.evaluate(() => (window as { marker?: string }).marker)).toBe("still here");
     expect(await page.evaluate(() => (window as { pageLoads?: number }).pageLoads)).toBe(1);
-    await writeFile(file, source);
+    await editFile(file, source);
     await page.locator("#greeting").getByText("Hello from the captun playground").waitFor({ timeout: 15_000 });
     expect(problems).toEqual([]);
   });
