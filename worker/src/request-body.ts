@@ -1,7 +1,9 @@
-/** Pieces smaller than this are held back until more arrives (or the declared length is reached). */
-const COALESCE_BYTES = 64 * 1024;
-/** The largest piece, like the client's stream chunks (`MAX_CHUNK_BYTES` in core's protocol.ts). */
-const PIECE_BYTES = 256 * 1024;
+/**
+ * Each piece is read into its own buffer of this size and held back until it is full (or the
+ * declared length is reached). Not larger: with 256 KiB buffers, ~64 KiB of each was filled and
+ * uploads over ~75 MB stalled in workerd (tracked in docs/benchmarks.md).
+ */
+const PIECE_BYTES = 64 * 1024;
 
 /**
  * A visitor's request body, read in large pieces and capped at `limit` bytes.
@@ -10,7 +12,7 @@ const PIECE_BYTES = 256 * 1024;
  * with its own acknowledgement, which held uploads to ~20 MiB/s. workerd's `readAtLeast` gathers
  * what has arrived into one buffer natively (3–5× cheaper than a JS TransformStream doing the
  * same), and counting the limit here saves the TransformStream that used to do only that.
- * Waiting for `COALESCE_BYTES` can only delay a body without `Content-Length` that trickles in;
+ * Waiting for `PIECE_BYTES` can only delay a body without `Content-Length` that trickles in;
  * with `Content-Length`, the last piece is never waited for.
  */
 export function coalescedRequestBody(
@@ -23,8 +25,8 @@ export function coalescedRequestBody(
   let seen = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const remaining = Number.isSafeInteger(declaredLength) && declaredLength >= seen ? declaredLength - seen : COALESCE_BYTES;
-      const min = Math.max(1, Math.min(COALESCE_BYTES, remaining));
+      const remaining = Number.isSafeInteger(declaredLength) && declaredLength >= seen ? declaredLength - seen : PIECE_BYTES;
+      const min = Math.max(1, Math.min(PIECE_BYTES, remaining));
       const { done, value } = await reader.readAtLeast(min, new Uint8Array(PIECE_BYTES));
       if (value && value.byteLength > 0) {
         seen += value.byteLength;

@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 
+const UPLOAD_MIB = 90;
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
@@ -43,6 +44,37 @@ describe("data plane", () => {
       const last = await visit(`${tunnel.url}/big`);
       expect(last.status).toBe(200);
       expect((await last.arrayBuffer()).byteLength).toBe(64 * piece.length);
+    } finally {
+      await fetcher.close();
+    }
+  });
+
+  // Reading request bodies into 256 KiB buffers made workerd stall uploads past ~75 MB.
+  it("streams a 90 MiB upload (just under the 100 MB default limit) intact", async () => {
+    const piece = randomBytes(1024 * 1024);
+    const expected = createHash("sha256");
+    for (let i = 0; i < UPLOAD_MIB; i++) expected.update(piece);
+    await using origin = await startOrigin(async (req, res) => {
+      const hash = createHash("sha256");
+      let length = 0;
+      for await (const chunk of req) {
+        hash.update(chunk as Buffer);
+        length += (chunk as Buffer).length;
+      }
+      res.end(JSON.stringify({ length, sha256: hash.digest("hex") }));
+    });
+    const fetcher = createOriginFetcher(origin.url);
+    await using tunnel = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName()), secret: server.secret, fetch: fetcher });
+    try {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent++ === UPLOAD_MIB) controller.close();
+          else controller.enqueue(piece);
+        },
+      });
+      const response = await visit(`${tunnel.url}/upload`, { method: "POST", body, duplex: "half" } as never);
+      expect(await response.json()).toEqual({ length: UPLOAD_MIB * piece.length, sha256: expected.digest("hex") });
     } finally {
       await fetcher.close();
     }
