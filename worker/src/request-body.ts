@@ -1,7 +1,7 @@
 /**
  * Each piece is read into its own buffer of this size and held back until it is full (or the
- * declared length is reached). Not larger: with 256 KiB buffers, ~64 KiB of each was filled and
- * uploads over ~75 MB stalled in workerd (tracked in docs/benchmarks.md).
+ * declared length is reached). Not larger: with 128 or 256 KiB pieces, uploads stalled in workerd
+ * after ~75 MB (cause not found yet; data-plane.e2e.test.ts guards it, docs/benchmarks.md).
  */
 const PIECE_BYTES = 64 * 1024;
 
