@@ -7,7 +7,7 @@ import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
 import { log, urlLine } from "./log.ts";
 import { generateTunnelName, tunnelNameFromFlag } from "./names.ts";
-import { isLoopbackUrl, qrCode } from "./qr.ts";
+import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { onShutdownSignal } from "./signals.ts";
 import { parseOriginTarget } from "./target.ts";
 

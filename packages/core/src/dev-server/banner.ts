@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { isLoopbackUrl, qrCode } from "../cli/qr.ts";
+import { isLoopbackUrl, qrCode } from "../qr.ts";
 
 /** The line printed under the dev server's `➜  Local:` one, in the same layout. */
 export function publicUrlLine(url: string | undefined, note?: string): string {
