@@ -72,12 +72,19 @@ export class CaptunServerShard extends DurableObject<Env> {
 
     const timeoutMs = numberSetting(this.env.HEADERS_TIMEOUT_MS, 100_000);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new AbortController();
     const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      timer = setTimeout(() => {
+        resolve("timeout");
+        gaveUp.abort(new DOMException("origin-timeout", "TimeoutError"));
+      }, timeoutMs);
     });
     try {
       // An upgrade is bridged as a WebSocket (protocol.ts); its refusal is an ordinary response.
-      const answer = isWebSocketUpgrade(request) ? tunnel.connectWebSocket(forwarded) : tunnel.fetch(forwarded);
+      // Its signal tells the client to drop an origin socket nobody will take (504, visitor gone).
+      const answer = isWebSocketUpgrade(request)
+        ? tunnel.connectWebSocket(new Request(forwarded, { signal: AbortSignal.any([request.signal, gaveUp.signal]) }))
+        : tunnel.fetch(forwarded);
       const response = await Promise.race([answer, deadline]);
       if (response === "timeout") {
         return errorResponse(request, 504, "origin-timeout", `The tunnel's origin sent no response within ${timeoutMs / 1000} s.`);

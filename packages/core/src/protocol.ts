@@ -73,10 +73,21 @@ export interface WebSocketEndApi {
   send(frame: string | Uint8Array): Promise<void> | void;
   /** Closes the real socket with this code and reason (after every frame sent before it). */
   close(code: number, reason: string): void;
+  /**
+   * Called by the client on the visitor's end while its origin handshake runs: resolves `true` as
+   * soon as the visitor side gave up on the upgrade (visitor gone, 504), `false` once its socket
+   * is attached. The client then stops the handshake or closes the origin socket.
+   */
+  abandoned(): Promise<boolean>;
 }
 
-/** The client's answer to `connectWebSocket`: its end of the socket, or the origin's refusal. */
-export type WireWebSocketResult = { accepted: true; protocol: string; peer: WebSocketEndApi } | { accepted: false; response: WireResponse };
+/**
+ * The client's answer to `connectWebSocket`: its end of the socket, the agreed subprotocol and the
+ * origin's end-to-end `101` headers (older clients omit them); or the origin's refusal.
+ */
+export type WireWebSocketResult =
+  | { accepted: true; protocol: string; headers?: [string, string][]; peer: WebSocketEndApi }
+  | { accepted: false; response: WireResponse };
 
 /** Unacknowledged bytes one bridged WebSocket may have in flight in each direction. */
 export const WEBSOCKET_WINDOW_BYTES = 1024 * 1024;

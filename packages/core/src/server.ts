@@ -22,6 +22,7 @@ export interface AcceptedTunnel {
   /**
    * Bridges a visitor's WebSocket upgrade request to the client (workerd only): a 101 response
    * carrying the visitor's socket, or the origin's HTTP answer when it refused the upgrade.
+   * Aborting `request.signal` rejects it and makes the client drop the origin's socket.
    */
   connectWebSocket(request: Request): Promise<Response>;
   /** Ends the session with a WebSocket close code (see `CloseCode`). */

@@ -114,9 +114,25 @@ export class WebSocketEnd extends RpcTarget implements WebSocketEndApi {
   #socket: TunnelWebSocket | undefined;
   #early: { frame: Frame; sent: () => void }[] = [];
   #earlyClose: [number, string] | undefined;
+  #abandoned = false;
+  readonly #handshake = Promise.withResolvers<boolean>();
+
+  /** No socket will be attached: whoever waited for it is gone. Frames sent to it are dropped. */
+  abandon(): void {
+    if (this.#socket) return;
+    this.#abandoned = true;
+    this.#handshake.resolve(true);
+    for (const { sent } of this.#early) sent();
+    this.#early = [];
+  }
+
+  abandoned(): Promise<boolean> {
+    return this.#handshake.promise;
+  }
 
   attach(socket: TunnelWebSocket): void {
     this.#socket = socket;
+    this.#handshake.resolve(false);
     for (const { frame, sent } of this.#early) {
       safeSend(socket, frame);
       sent();
@@ -127,6 +143,7 @@ export class WebSocketEnd extends RpcTarget implements WebSocketEndApi {
 
   send(frame: Frame): Promise<void> | void {
     const socket = this.#socket;
+    if (this.#abandoned) return;
     if (!socket) return new Promise((sent) => this.#early.push({ frame, sent }));
     safeSend(socket, frame);
     return roomIn(socket);

@@ -1,10 +1,11 @@
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import WebSocket from "ws";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { stripHopByHop } from "./http.ts";
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from "./protocol.ts";
-import { offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
+import { type AcceptedWebSocket, offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
 
 /** Handshake headers that belong to one WebSocket connection; `ws` writes its own. */
 const HANDSHAKE_HEADERS = [
@@ -20,9 +21,10 @@ export interface OriginWebSocketOptions {
   rewriteHost?: boolean;
   /**
    * Opens the connection the handshake runs on, e.g. an in-memory one injected into a dev server.
+   * It gets the handshake's request options, `headers` (with `X-Forwarded-For`) included.
    * @default a TCP connection to the origin (`localhost` tries 127.0.0.1 and ::1)
    */
-  createConnection?: (options: object) => Duplex;
+  createConnection?: (options: { headers?: OutgoingHttpHeaders }) => Duplex;
   /** How long the origin may take to answer the upgrade. @default 30_000 */
   handshakeTimeoutMs?: number;
 }
@@ -30,12 +32,14 @@ export interface OriginWebSocketOptions {
 /**
  * A {@link WebSocketConnector} that opens each visitor's WebSocket against a local origin with
  * the `ws` package: same path and query, the visitor's headers (cookies, `Origin`) and offered
- * subprotocols. An origin that refuses the upgrade has its HTTP answer passed back as it is.
+ * subprotocols. The origin's `101` headers go back with the socket; an origin that refuses the
+ * upgrade has its HTTP answer passed back as it is. Aborting `request.signal` stops the handshake.
  */
 export function createOriginWebSocketConnector(target: string | URL, options: OriginWebSocketOptions = {}): WebSocketConnector {
   const origin = new URL(target);
   const basePath = origin.pathname.replace(/\/$/, "");
   return (request) => {
+    if (request.signal.aborted) return Promise.reject(request.signal.reason);
     const incoming = new URL(request.url);
     const url = new URL(basePath + incoming.pathname + incoming.search, origin.origin);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -43,7 +47,7 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
     const headers = stripHopByHop(new Headers(request.headers));
     for (const name of HANDSHAKE_HEADERS) headers.delete(name);
     if (options.rewriteHost) headers.set("host", origin.host);
-    return new Promise<TunnelWebSocket | Response>((resolve, reject) => {
+    return new Promise<AcceptedWebSocket | Response>((resolve, reject) => {
       const socket = new WebSocket(url, protocols, {
         headers: Object.fromEntries(headers),
         ...localhostConnectOptions,
@@ -59,22 +63,21 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
         request.signal.removeEventListener("abort", onAbort);
         socket.removeAllListeners("unexpected-response");
       };
+      let handshakeHeaders: Headers | undefined;
+      socket.once("upgrade", (res) => {
+        handshakeHeaders = headersOf(res);
+      });
       socket.once("open", () => {
         // Frames the origin sends right away must wait until the bridge listens (it resumes).
         socket.pause();
         settle();
         socket.removeAllListeners("error");
-        resolve(socket as unknown as TunnelWebSocket);
+        resolve({ webSocket: socket as unknown as TunnelWebSocket, headers: handshakeHeaders });
       });
       socket.once("unexpected-response", (_req, res) => {
         settle();
         socket.on("error", () => {}); // the refusal is the answer; a late socket error changes nothing
-        const answer = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          if (value === undefined) continue;
-          for (const item of Array.isArray(value) ? value : [value]) answer.append(name, item);
-        }
-        stripHopByHop(answer);
+        const answer = stripHopByHop(headersOf(res));
         const bodyless = [204, 205, 304].includes(res.statusCode ?? 0);
         if (bodyless) res.resume();
         resolve(
@@ -91,4 +94,13 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
       });
     });
   };
+}
+
+function headersOf(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
+  }
+  return headers;
 }

@@ -20,6 +20,8 @@ export interface WsOriginOptions {
   selectProtocol?: (offered: Set<string>) => string | false;
   /** Body of every plain HTTP answer (served as HTML when it starts with `<`). @default "plain http" */
   page?: string;
+  /** Extra header lines of every `101` answer, e.g. `"Set-Cookie: a=1"`. @default none */
+  handshakeHeaders?: string[];
 }
 
 /** A `ws` server on 127.0.0.1:0. Path `/refuse` answers the upgrade with 403 and a body. */
@@ -35,6 +37,8 @@ export async function startWsOrigin(options: WsOriginOptions = {}): Promise<WsOr
     maxPayload: 64 * 1024 * 1024,
     handleProtocols: (offered) => (options.selectProtocol ? options.selectProtocol(offered) : ([...offered][0] ?? false)),
   });
+  const extraHeaders = options.handshakeHeaders;
+  if (extraHeaders) wss.on("headers", (headers) => headers.push(...extraHeaders));
   const origin: WsOrigin = {
     url: "",
     sockets: [],
@@ -83,6 +87,8 @@ export interface Visitor extends WebSocket, AsyncDisposable {
   received: Received[];
   /** The next message not yet returned by `next()`. */
   next(): Promise<Received>;
+  /** Headers of the `101` answer the visitor got. */
+  handshakeHeaders: IncomingHttpHeaders;
 }
 
 /** Opens a visitor's WebSocket to a public URL (http:// is turned into ws://). Rejects with {@link UpgradeRefused}. */
@@ -111,8 +117,14 @@ export function openVisitor(url: string, options: { protocols?: string[]; header
     }
     return received[cursor++]!;
   };
+  let handshakeHeaders: IncomingHttpHeaders = {};
+  socket.once("upgrade", (res) => {
+    handshakeHeaders = res.headers;
+  });
   return new Promise((resolve, reject) => {
-    socket.once("open", () => resolve(Object.assign(socket, { received, next, [Symbol.asyncDispose]: () => closeQuietly(socket) })));
+    socket.once("open", () =>
+      resolve(Object.assign(socket, { received, next, handshakeHeaders, [Symbol.asyncDispose]: () => closeQuietly(socket) })),
+    );
     socket.once("error", reject);
     socket.once("unexpected-response", (_req, res) => {
       const chunks: Buffer[] = [];

@@ -1,7 +1,7 @@
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin.ts";
-import { createInjectingAgent, type HttpServerSource, injectConnection } from "./inject.ts";
+import { createInjectingAgent, createInjectingConnection, type HttpServerSource } from "./inject.ts";
 import { withRootPath } from "./root-path.ts";
 import type { DevTunnelSettings } from "./settings.ts";
 
@@ -77,7 +77,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     const target = `http://dev-server${options.pathPrefix ?? ""}`;
     const { rootPath } = options;
     const fetcher = createOriginFetcher(rootPath === undefined ? target : "http://dev-server", { dispatcher: agent });
-    const connectWebSocket = createOriginWebSocketConnector(target, { createConnection: () => injectConnection(() => entry.source()) });
+    const connectWebSocket = createOriginWebSocketConnector(target, { createConnection: createInjectingConnection(() => entry.source()) });
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,

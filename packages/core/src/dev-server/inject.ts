@@ -2,7 +2,7 @@
 // connection that never touches a port. The server side of an in-memory duplex pair is handed to
 // the server's own `connection` listener, so upgrades, streaming and cancellation behave exactly
 // as they do for a browser on localhost.
-import type { Server } from "node:http";
+import type { OutgoingHttpHeaders, Server } from "node:http";
 import { type Duplex, duplexPair } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
 import { addressFromPoolHostname, LOCAL_VISITOR_ADDRESS, visitorAddressFromHeaders, visitorPoolOrigin } from "./visitor-address.ts";
@@ -72,4 +72,14 @@ export function createInjectingAgent(source: HttpServerSource): Dispatcher {
     (dispatch) => (options, handler) =>
       dispatch({ ...options, origin: visitorPoolOrigin(visitorAddressFromHeaders(options.headers) ?? LOCAL_VISITOR_ADDRESS) }, handler),
   );
+}
+
+/**
+ * A `createConnection` for the `ws` client's upgrade handshakes (HMR sockets): each connection is
+ * injected into the dev server with the visitor's address from the handshake's `X-Forwarded-For`,
+ * as {@link createInjectingAgent} does for plain requests.
+ */
+export function createInjectingConnection(source: HttpServerSource): (options: { headers?: OutgoingHttpHeaders }) => Duplex {
+  return (options) =>
+    injectConnection(source, visitorAddressFromHeaders(options.headers as Record<string, string>) ?? LOCAL_VISITOR_ADDRESS);
 }
