@@ -11,7 +11,13 @@ export {
   type TunnelRoute,
   tunnelUrlFor,
 } from "./routing.ts";
-export { type AcceptedTunnel, type AcceptTunnelOptions, acceptCaptunTunnel, acceptCaptunTunnelFromSocket, type Fetcher } from "./server.ts";
 export { bearerSecretMatches } from "./secret.ts";
+export { type AcceptedTunnel, type AcceptTunnelOptions, acceptCaptunTunnel, acceptCaptunTunnelFromSocket, type Fetcher } from "./server.ts";
 export type { SocketClose } from "./transport.ts";
-export { isWebSocketUpgrade, offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
+export {
+  type AcceptedWebSocket,
+  isWebSocketUpgrade,
+  offeredSubprotocols,
+  type TunnelWebSocket,
+  type WebSocketConnector,
+} from "./websocket.ts";

@@ -1,7 +1,9 @@
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
-import { createInjectingAgent } from "../src/dev-server/inject.ts";
+import { WebSocketServer } from "ws";
+import { createInjectingAgent, createInjectingConnection } from "../src/dev-server/inject.ts";
 import { createOriginFetcher } from "../src/origin.ts";
+import { createOriginWebSocketConnector } from "../src/websocket-origin.ts";
 
 describe("createInjectingAgent: injected connections carry the visitor's address", () => {
   it("gives each visitor's connection the X-Forwarded-For address as remoteAddress, loopback otherwise", async () => {
@@ -26,5 +28,27 @@ describe("createInjectingAgent: injected connections carry the visitor's address
     }
     expect((await ask()).address).toBe("127.0.0.1");
     expect((await ask("not-an-ip")).address).toBe("127.0.0.1");
+  });
+});
+
+describe("createInjectingConnection: injected upgrades (HMR) carry the visitor's address too", () => {
+  it("gives each handshake's connection the X-Forwarded-For address, loopback otherwise", async () => {
+    const server = createServer((_req, res) => res.end());
+    const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+    const addresses: (string | undefined)[] = [];
+    server.on("upgrade", (req, socket, head) => {
+      addresses.push(req.socket.remoteAddress);
+      wss.handleUpgrade(req, socket, head, () => {});
+    });
+    const connect = createOriginWebSocketConnector("http://dev-server", { createConnection: createInjectingConnection(() => server) });
+    for (const forwardedFor of ["203.0.113.7", "2001:db8::5", undefined, "not-an-ip"]) {
+      const headers = new Headers({ upgrade: "websocket" });
+      if (forwardedFor) headers.set("x-forwarded-for", forwardedFor);
+      const outcome = await connect(new Request("http://app.example.test/@vite/client", { headers }));
+      expect(outcome).toHaveProperty("webSocket");
+      if ("webSocket" in outcome) outcome.webSocket.close();
+    }
+    expect(addresses).toEqual(["203.0.113.7", "2001:db8::5", "127.0.0.1", "127.0.0.1"]);
+    for (const socket of wss.clients) socket.terminate();
   });
 });
