@@ -124,6 +124,11 @@ function isBytesRef(value: unknown): value is [string, [number, number], ...unkn
  * shrinks as more bodies are sent at once: 4 (1 MiB initial window) for up to 8 streams, 2 up to
  * 16, then Cap'n Web's own sizes. What one sender puts in flight at the start stays within
  * max(8 MiB, streams × 256 KiB).
+ *
+ * workerd's clock moves only at I/O, so a Durable Object often measures a 0 ms round trip: its
+ * windows then settle at the floor (256 KiB here). A 0 ms interval between acknowledgements also
+ * made Cap'n Web's window NaN, which stalled streams or switched flow control off;
+ * patches/capnweb@0.12.0.patch skips those samples (docs/benchmarks.md).
  */
 export function flowControlUnit(streams: number): number {
   return streams <= 8 ? 4 : streams <= 16 ? 2 : 1;

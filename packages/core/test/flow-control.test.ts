@@ -14,7 +14,9 @@ class Sink extends RpcTarget {
   async consume(stream: ReadableStream<Uint8Array>): Promise<{ length: number; sum: number }> {
     let length = 0;
     let sum = 0;
-    for await (const chunk of stream) {
+    const reader = stream.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      const chunk = read.value;
       length += chunk.byteLength;
       consumed += chunk.byteLength;
       for (let i = 0; i < chunk.byteLength; i += 4096) sum = (sum + (chunk[i] ?? 0)) % 65_521;
