@@ -2,12 +2,12 @@ import pc from "picocolors";
 import { configPath, readConfig, resolveServerSettings } from "../config.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
+import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
 import { log, urlLine } from "./log.ts";
 import { generateTunnelName, tunnelNameFromFlag } from "./names.ts";
-import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { onShutdownSignal } from "./signals.ts";
 import { parseOriginTarget } from "./target.ts";
 
