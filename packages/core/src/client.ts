@@ -80,12 +80,16 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
  */
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
-  const socket = await openSocket(options);
+  const url = connectUrlFor(options.url);
+  const socket = createSocket(url, options.secret);
+  // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
+  // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
     sendParts(parts) {
       for (const [i, part] of parts.entries()) socket.send(part, { binary: true, fin: i === parts.length - 1 });
     },
   });
+  await waitForOpen(socket, url, options);
   const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket));
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
   const stopHeartbeat = startHeartbeat(socket, options.heartbeatMs ?? 15_000);
@@ -125,11 +129,10 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   };
 }
 
-function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
-  const url = connectUrlFor(options.url);
+function createSocket(url: URL, secret: string | undefined): WebSocket {
   const headers: Record<string, string> = {};
-  if (options.secret) headers.authorization = `Bearer ${options.secret}`;
-  const socket = new WebSocket(url, {
+  if (secret) headers.authorization = `Bearer ${secret}`;
+  return new WebSocket(url, {
     headers,
     ...localhostConnectOptions,
     perMessageDeflate: false,
@@ -138,6 +141,9 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
     // where it only costs a copy and a pass over every body byte (a third of the client's CPU).
     ...(maskingIsMoot(url) ? { generateMask: (mask: Buffer) => mask.fill(0) } : {}),
   });
+}
+
+function waitForOpen(socket: WebSocket, url: URL, options: CreateCaptunTunnelOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     const timeout = setTimeout(
       () => fail(new CaptunConnectError(`no answer from ${url.origin} within ${options.connectTimeoutMs ?? 15_000} ms`)),
@@ -145,26 +151,27 @@ function openSocket(options: CreateCaptunTunnelOptions): Promise<WebSocket> {
     );
     const onAbort = () => fail(options.signal?.reason ?? new Error("aborted"));
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    const onOpen = () => {
+      settle();
+      resolve();
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      fail(new CaptunConnectError(`cannot reach the captun server at ${url.origin}: ${error.code ?? error.message}`));
+    };
     function settle() {
       clearTimeout(timeout);
       options.signal?.removeEventListener("abort", onAbort);
-      socket.removeAllListeners("open").removeAllListeners("unexpected-response");
+      socket.off("open", onOpen).off("error", onError).removeAllListeners("unexpected-response");
     }
     function fail(error: unknown) {
       settle();
-      socket.removeAllListeners("error");
+      // The socket may still report errors while it is torn down; nobody is waiting for them.
       socket.on("error", () => {});
       socket.terminate();
       reject(error);
     }
-    socket.once("open", () => {
-      settle();
-      socket.removeAllListeners("error");
-      resolve(socket);
-    });
-    socket.once("error", (error: NodeJS.ErrnoException) => {
-      fail(new CaptunConnectError(`cannot reach the captun server at ${url.origin}: ${error.code ?? error.message}`));
-    });
+    socket.once("open", onOpen);
+    socket.once("error", onError);
     socket.once("unexpected-response", (_req, res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
