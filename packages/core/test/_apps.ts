@@ -132,7 +132,12 @@ export async function watchedPage(
     if (message.type() === "error") report(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => report(`page error: ${error.message}`));
-  page.on("requestfailed", (failed) => report(`request failed: ${failed.url()} ${failed.failure()?.errorText}`));
+  page.on("requestfailed", (failed) => {
+    // ERR_ABORTED is the browser cancelling a request itself (a navigation or reload while a
+    // favicon or an EventSource is still loading); a failing server shows up as another error.
+    if (failed.failure()?.errorText === "net::ERR_ABORTED") return;
+    report(`request failed: ${failed.url()} ${failed.failure()?.errorText}`);
+  });
   page.on("response", (response) => {
     if (response.status() >= 400) report(`HTTP ${response.status()}: ${response.url()}`);
   });

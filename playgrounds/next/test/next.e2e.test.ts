@@ -26,8 +26,6 @@ const launches: { bundler: string; args: string[]; routing: RoutingMode }[] = [
 function expectedProblem(problem: string, routing: RoutingMode): boolean {
   // Failed loads are reported with their URL as HTTP errors; Chromium's console repeats them without one.
   if (problem.startsWith("console: Failed to load resource")) return true;
-  // Navigating away cancels Next's prefetches and pending hot-update checks: the browser's choice, not a failure.
-  if (problem.startsWith("request failed:") && problem.endsWith("net::ERR_ABORTED")) return true;
   // Next's dev tools load their font from `/__nextjs_font/` at the host's root, ignoring basePath:
   // under folder routing that root is the captun server's, not the app's (docs/next.md).
   return routing === "folder" && /^HTTP 404: http:\/\/[^/]+\/__nextjs_font\//.test(problem);

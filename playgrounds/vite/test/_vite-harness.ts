@@ -3,10 +3,9 @@
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser } from "playwright-core";
-import { type RunningProcess, runNode, watchedPage as watchAppPage } from "../../../packages/core/test/_apps.ts";
+import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
 
-export { configHome, launchChromium, runNode } from "../../../packages/core/test/_apps.ts";
+export { configHome, launchChromium, runNode, watchedPage } from "../../../packages/core/test/_apps.ts";
 export type RunningCli = RunningProcess;
 
 export const PLAYGROUND = fileURLToPath(new URL("..", import.meta.url));
@@ -31,9 +30,4 @@ export async function copyApp(files?: Record<string, string>): Promise<{ root: s
 /** The project's own `vite` CLI, as `pnpm dev` runs it. */
 export function runVite(root: string, args: string[], env: Record<string, string>): RunningCli {
   return runNode([VITE_BIN, ...args], root, env);
-}
-
-/** A watched page; an EventSource still open when the test navigates away is cancelled, not failed. */
-export function watchedPage(browser: Browser) {
-  return watchAppPage(browser, { ignore: (problem) => problem.includes("/api/time") && problem.includes("net::ERR_ABORTED") });
 }
