@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Agent, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from "undici";
 import { localhostLookup } from "../src/_localhost.ts";
+import { createCaptunTunnel } from "../src/client.ts";
 import { type LocalServerOptions, startLocalServer } from "../src/local-server.ts";
+import { createOriginFetcher } from "../src/origin.ts";
 import { tunnelUrlFor } from "../src/routing.ts";
 
 export interface TestServer extends AsyncDisposable {
@@ -46,6 +48,18 @@ export async function startTestServer(options: LocalServerOptions = {}): Promise
     deployed: false,
     [Symbol.asyncDispose]: () => server.close(),
   };
+}
+
+/** A tunnel on `server` that forwards to a real origin (WebSockets too), disposing both. */
+export async function tunnelToOrigin(server: TestServer, originUrl: string, name = uniqueName()) {
+  const fetcher = createOriginFetcher(originUrl);
+  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: fetcher });
+  return Object.assign(tunnel, {
+    async [Symbol.asyncDispose]() {
+      await tunnel.close();
+      await fetcher.close();
+    },
+  });
 }
 
 export interface TestOrigin extends AsyncDisposable {

@@ -4,8 +4,8 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, createOriginFetcher, ERROR_HEADER } from "../src/index.ts";
-import { readBody, startOrigin, startTestServer, type TestServer, uniqueName, visit, waitFor } from "./_harness.ts";
+import { createCaptunTunnel, ERROR_HEADER } from "../src/index.ts";
+import { readBody, startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit, waitFor } from "./_harness.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -15,18 +15,6 @@ afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
 });
 
-/** A tunnel to a real node:http origin, on a fresh name. */
-async function tunnelTo(originUrl: string, name = uniqueName()) {
-  const fetcher = createOriginFetcher(originUrl);
-  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: fetcher });
-  return Object.assign(tunnel, {
-    async [Symbol.asyncDispose]() {
-      await tunnel.close();
-      await fetcher.close();
-    },
-  });
-}
-
 function sha256(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
@@ -35,7 +23,7 @@ describe("HTTP through the tunnel", () => {
   it("resolves only once registered, with the public URL and name", async () => {
     await using origin = await startOrigin((_req, res) => res.end("ok"));
     const name = uniqueName();
-    await using tunnel = await tunnelTo(origin.url, name);
+    await using tunnel = await tunnelToOrigin(server, origin.url, name);
     expect(tunnel.name).toBe(name);
     expect(tunnel.url).toBe(server.tunnelUrl(name));
     const response = await visit(tunnel.url);
@@ -49,7 +37,7 @@ describe("HTTP through the tunnel", () => {
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ method: req.method, url: req.url, body: body.toString() }));
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const path = "/a%2Fb/%25c;d/ü?x=1&x=2&y=%20+&z";
     for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PROPFIND"]) {
       const hasBody = method !== "GET";
@@ -74,7 +62,7 @@ describe("HTTP through the tunnel", () => {
       res.statusCode = 201;
       res.end("created");
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const response = await visit(`${tunnel.url}/h`, {
       headers: {
         cookie: "c=3; d=4",
@@ -110,7 +98,7 @@ describe("HTTP through the tunnel", () => {
       else res.setHeader("content-length", "5");
       res.end(req.method === "HEAD" || req.url !== "/" ? undefined : "hello");
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const head = await visit(`${tunnel.url}/`, { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.headers.get("content-length")).toBe("5");
@@ -130,7 +118,7 @@ describe("HTTP through the tunnel", () => {
       res.setHeader("content-type", "text/plain");
       res.end(gz);
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const { request } = await import("undici");
     // undici's request() does not decompress, so we see the bytes exactly as they travelled.
     const url = new URL(tunnel.url);
@@ -150,7 +138,7 @@ describe("streaming", () => {
       res.write(data.subarray(0, data.length / 2));
       res.end(data.subarray(data.length / 2));
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const response = await visit(`${tunnel.url}/big`);
     expect(response.status).toBe(200);
     expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(data));
@@ -162,7 +150,7 @@ describe("streaming", () => {
       const body = await readBody(req);
       res.end(JSON.stringify({ length: body.length, sha256: sha256(body) }));
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let i = 0; i < data.length; i += 1024 * 1024) controller.enqueue(data.subarray(i, i + 1024 * 1024));
@@ -184,7 +172,7 @@ describe("streaming", () => {
       await secondEventAllowed;
       res.end("data: two\n\n");
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const response = await visit(`${tunnel.url}/events`);
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
@@ -230,7 +218,7 @@ describe("what visitors see when something is wrong", () => {
     expect(response.headers.get(ERROR_HEADER)).toBe("origin-error");
     expect(await response.text()).not.toContain("internal detail");
 
-    await using refused = await tunnelTo("http://127.0.0.1:1");
+    await using refused = await tunnelToOrigin(server, "http://127.0.0.1:1");
     expect((await visit(`${refused.url}/`)).status).toBe(502);
   });
 

@@ -4,10 +4,10 @@ import { createInterface } from "node:readline";
 import type { RpcStub } from "capnweb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
-import { createCaptunTunnel, createOriginFetcher, WebSocketCloseCode } from "../src/index.ts";
+import { WebSocketCloseCode } from "../src/index.ts";
 import type { WebSocketEndApi } from "../src/protocol.ts";
 import { FramePump } from "../src/websocket-bridge.ts";
-import { startTestServer, type TestServer, uniqueName, visit, waitFor } from "./_harness.ts";
+import { startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit, waitFor } from "./_harness.ts";
 import { closed, openVisitor, startWsOrigin } from "./_websocket-harness.ts";
 
 let server: TestServer;
@@ -65,7 +65,7 @@ describe("WebSocket flow control", () => {
         socket.on("message", (data) => frames.push(data as Buffer));
       },
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(tunnel.url);
     const count = 128;
     for (let i = 0; i < count; i++) visitor.send(Buffer.alloc(64 * 1024, i));
@@ -92,7 +92,7 @@ describe("WebSocket flow control", () => {
         });
       },
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(tunnel.url);
     const close = closed(visitor, 30_000);
     const frame = Buffer.alloc(512 * 1024);
@@ -133,17 +133,6 @@ describe("WebSocket flow control", () => {
     }
   });
 });
-
-async function tunnelTo(originUrl: string) {
-  const fetcher = createOriginFetcher(originUrl);
-  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName("ws")), secret: server.secret, fetch: fetcher });
-  return Object.assign(tunnel, {
-    async [Symbol.asyncDispose]() {
-      await tunnel.close();
-      await fetcher.close();
-    },
-  });
-}
 
 async function firstLine(child: ChildProcess): Promise<{ url: string }> {
   const lines = createInterface({ input: child.stdout! });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCaptunTunnel, createOriginFetcher, ERROR_HEADER, WebSocketCloseCode } from "../src/index.ts";
-import { startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
+import { startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 import { closed, openVisitor, startWsOrigin, UpgradeRefused } from "./_websocket-harness.ts";
 
 let server: TestServer;
@@ -12,22 +12,10 @@ afterAll(async () => {
   await server?.[Symbol.asyncDispose]();
 });
 
-/** A tunnel to a real origin through `createOriginFetcher`, which bridges WebSockets too. */
-async function tunnelTo(originUrl: string) {
-  const fetcher = createOriginFetcher(originUrl);
-  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName("ws")), secret: server.secret, fetch: fetcher });
-  return Object.assign(tunnel, {
-    async [Symbol.asyncDispose]() {
-      await tunnel.close();
-      await fetcher.close();
-    },
-  });
-}
-
 describe("WebSockets through the tunnel", () => {
   it("echoes text and binary frames in order, including 1 MiB frames", async () => {
     await using origin = await startWsOrigin();
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(`${tunnel.url}/echo?x=1`);
     const received = visitor.received;
     const big = randomBytes(1024 * 1024);
@@ -56,7 +44,7 @@ describe("WebSockets through the tunnel", () => {
 
   it("negotiates the subprotocol and passes cookies and Origin through", async () => {
     await using origin = await startWsOrigin({ selectProtocol: (offered) => (offered.has("v2.chat") ? "v2.chat" : false) });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(tunnel.url, {
       protocols: ["v1.chat", "v2.chat"],
       headers: { cookie: "session=abc", origin: "https://app.example" },
@@ -76,7 +64,7 @@ describe("WebSockets through the tunnel", () => {
     await using origin = await startWsOrigin({
       onSocket: (socket) => socket.on("close", (code, reason) => originClosed.resolve({ code, reason: reason.toString() })),
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(tunnel.url);
     const visitorClosed = closed(visitor);
     visitor.close(4321, "visitor says bye");
@@ -92,7 +80,7 @@ describe("WebSockets through the tunnel", () => {
         socket.close(4000, "origin is done");
       },
     });
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     await using visitor = await openVisitor(tunnel.url);
     const received = visitor.received;
     const close = await closed(visitor);
@@ -102,7 +90,7 @@ describe("WebSockets through the tunnel", () => {
 
   it("gives the visitor the origin's HTTP answer when it refuses the upgrade", async () => {
     await using origin = await startWsOrigin();
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const error = await openVisitor(`${tunnel.url}/refuse`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UpgradeRefused);
     const refused = error as UpgradeRefused;
@@ -147,7 +135,7 @@ describe("WebSockets through the tunnel", () => {
 
   it("keeps 100 sockets open on one tunnel while HTTP requests run on it", async () => {
     await using origin = await startWsOrigin();
-    await using tunnel = await tunnelTo(origin.url);
+    await using tunnel = await tunnelToOrigin(server, origin.url);
     const visitors = await Promise.all(Array.from({ length: 100 }, (_, i) => openVisitor(`${tunnel.url}/s${i}`)));
     try {
       const echoes = visitors.map(async (visitor, i) => {
@@ -169,7 +157,7 @@ describe("WebSockets through the tunnel", () => {
 
   it("closes visitor sockets with 1014 when the client goes away, and then answers 503", async () => {
     await using origin = await startWsOrigin();
-    const tunnel = await tunnelTo(origin.url);
+    const tunnel = await tunnelToOrigin(server, origin.url);
     const visitors = await Promise.all(Array.from({ length: 3 }, () => openVisitor(tunnel.url)));
     const closes = visitors.map((visitor) => closed(visitor));
     await tunnel[Symbol.asyncDispose]();
