@@ -16,6 +16,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { request } from "undici";
 import { createCaptunTunnel, createOriginFetcher } from "../packages/core/src/index.ts";
 import { WORKER_COMPATIBILITY_DATE } from "../packages/core/src/local-server.ts";
+import { workerBuildOptions } from "../worker/esbuild-options.ts";
 import { childPids, MiB, rssMiB, samplePeak } from "./bench-measure.ts";
 
 const { values } = parseArgs({
@@ -56,17 +57,10 @@ if (values.drain) {
   );
 }
 await build({
+  ...workerBuildOptions,
   entryPoints: [join(dir, "src/index.ts")],
   outfile: join(dir, "worker.js"),
-  bundle: true,
-  format: "esm",
-  platform: "neutral",
-  target: "es2023",
-  conditions: ["workerd", "worker", "import"],
-  mainFields: ["module", "main"],
-  external: ["cloudflare:*"],
   alias: { captun: join(root, "packages/core/src/index.workerd.ts") },
-  logLevel: "warning",
 });
 
 const origin = createServer(async (req, res) => {
