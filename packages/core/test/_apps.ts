@@ -5,6 +5,7 @@ import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { type IncomingMessage, request } from "node:http";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
@@ -93,6 +94,15 @@ export function runNode(args: string[], cwd: string, env: Record<string, string>
       clearTimeout(timer);
     },
   };
+}
+
+/** A port free right now, for servers that refuse `--port 0` (`next dev`). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /** A GET with a chosen `Host` header. undici's fetch silently drops a caller's `Host`; node:http does not. */

@@ -25,3 +25,19 @@ export async function packPackage(folder: (typeof PUBLISHED_PACKAGES)[number], d
 export async function readTarball(path: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
+
+/** Runs npm (the one users have) in `cwd`; rejects with its output when it fails. */
+export async function npm(cwd: string, args: string[], timeoutMs = 240_000): Promise<string> {
+  try {
+    const { stdout } = await run("npm", [...args, "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd,
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, npm_config_update_notifier: "false" },
+    });
+    return stdout;
+  } catch (error) {
+    const { stdout = "", stderr = "" } = error as { stdout?: string; stderr?: string };
+    throw new Error(`npm ${args.join(" ")} failed in ${cwd}:\n${stdout}${stderr}`.slice(0, 4000));
+  }
+}
