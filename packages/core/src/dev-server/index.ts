@@ -1,6 +1,7 @@
 // `captun/dev-server`: the framework-agnostic dev-server core the framework adapters build on.
 
-export { publicUrlLine, qrCodeLines } from "./banner.ts";
+export { EXPOSURE_NOTE, exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
+export { isDevControlPath } from "./dev-endpoints.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
 export { findListeningHttpServer } from "./find-server.ts";
 export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
