@@ -3,7 +3,13 @@ import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import WebSocket from "ws";
 import { localhostConnectOptions } from "./_localhost.ts";
-import { ORIGIN_MAX_HEADER_SIZE, originBasePath, originRequestTarget } from "./_origin-target.ts";
+import {
+  headersTooLargeResponse,
+  isHeadersOverflow,
+  ORIGIN_MAX_HEADER_SIZE,
+  originBasePath,
+  originRequestTarget,
+} from "./_origin-target.ts";
 import { stripHopByHop } from "./http.ts";
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from "./protocol.ts";
 import { type AcceptedWebSocket, offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
@@ -90,7 +96,8 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
       });
       socket.once("error", (error) => {
         settle();
-        reject(error);
+        if (isHeadersOverflow(error)) resolve(headersTooLargeResponse(request));
+        else reject(error);
       });
     });
   };

@@ -78,7 +78,7 @@ function rawRequest(port: number, target: string, host: string, upgrade = false)
     });
   }
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path: target, headers, agent: false });
+    const req = httpRequest({ host: "127.0.0.1", port, path: target, headers, agent: false, maxHeaderSize: 256 * 1024 });
     req.once("upgrade", (res, socket) => {
       socket.destroy();
       resolve({ status: res.statusCode ?? 0, body: "" });
@@ -191,34 +191,44 @@ describe("the origin is the only upstream", () => {
 
 describe("response headers", () => {
   const visitorAgent = new Agent({ connect: { lookup: localhostLookup as never }, maxHeaderSize: 256 * 1024 });
+  const LIMIT = 64 * 1024;
 
-  it("passes up to 64 KiB of response headers and answers a clear 502 beyond", async () => {
+  it("passes up to 64 KiB of response headers and answers a clear 502 beyond, for HTTP and WebSocket upgrades", async () => {
     await using server = await startTestServer();
-    // `size` bytes of header names and values in all: name "x-big" (5) + value.
-    await using origin = await startOrigin((req, res) => {
+    // Header names and values add up to `size` bytes, Node's own date/connection/content-length included.
+    const bigHeaders = (req: IncomingMessage) => {
       const size = Number(new URL(req.url ?? "/", "http://x").searchParams.get("size"));
-      res.setHeader("x-big", "a".repeat(size - 5));
+      return { "x-big": "a".repeat(size - 5 - 200) };
+    };
+    await using origin = await startOrigin((req, res) => {
+      res.writeHead(200, bigHeaders(req));
       res.end("fine");
     });
+    const wss = new WebSocketServer({ noServer: true });
+    wss.on("headers", (headers, req) => headers.push(`x-big: ${bigHeaders(req)["x-big"]}`));
+    origin.server.on("upgrade", (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => ws.close()));
     await using tunnel = await tunnelToOrigin(server, origin.url);
     const get = (size: number) => undiciFetch(`${tunnel.url}/?size=${size}`, { dispatcher: visitorAgent });
 
-    // Node's own headers (date, connection, keep-alive, content-length) are counted too.
-    const fits = await get(63 * 1024);
+    const fits = await get(LIMIT);
     expect(fits.status).toBe(200);
-    expect(fits.headers.get("x-big")?.length).toBe(63 * 1024 - 5);
+    expect(fits.headers.get("x-big")?.length).toBe(LIMIT - 205);
     expect(await fits.text()).toBe("fine");
-    const medium = await get(20 * 1024);
-    expect(medium.status).toBe(200);
-    await medium.arrayBuffer();
 
-    const tooLarge = await get(65 * 1024);
+    const tooLarge = await get(LIMIT + 300);
     expect(tooLarge.status).toBe(502);
     expect(tooLarge.headers.get(ERROR_HEADER)).toBe("response-headers-too-large");
     expect(await tooLarge.text()).toContain("64 KiB");
 
+    const url = new URL(tunnel.url);
+    const upgradeFits = await rawRequest(Number(url.port), `/?size=${LIMIT - 1024}`, url.host, true);
+    expect(upgradeFits.status).toBe(101);
+    const upgradeTooLarge = await rawRequest(Number(url.port), `/?size=${LIMIT + 300}`, url.host, true);
+    expect(upgradeTooLarge.status).toBe(502);
+    expect(upgradeTooLarge.body).toContain("64 KiB");
+
     // The tunnel keeps serving.
-    const after = await get(100);
+    const after = await get(1024);
     expect(after.status).toBe(200);
     await after.arrayBuffer();
   });
