@@ -56,8 +56,8 @@ export class TunnelRegistry {
     const remaining = leftAt === undefined ? 0 : leftAt + this.#holdMs - Date.now();
     if (remaining <= 0 || signal.aborted) return undefined;
     return new Promise((resolve) => {
-      let waiters = this.#waiters.get(name);
-      if (!waiters) this.#waiters.set(name, (waiters = new Set()));
+      const waiters = this.#waiters.get(name) ?? new Set();
+      this.#waiters.set(name, waiters);
       const finish = (tunnel: AcceptedTunnel | undefined) => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);

@@ -38,8 +38,8 @@ export interface CreateCaptunTunnelOptions {
   /**
    * Pings the server after this long without a message from it (an RPC call the Worker itself
    * answers, so a proxy that keeps TCP up for a dead server cannot fool it); a server silent for
-   * two more intervals counts as gone and the socket is dropped (`keepTunnelOpen` reconnects).
-   * @default 4_000 (a dead server is noticed within 12 s)
+   * two intervals counts as gone and the socket is dropped (`keepTunnelOpen` reconnects).
+   * @default 4_000 (a dead server is noticed within 10 s)
    */
   heartbeatMs?: number;
 }

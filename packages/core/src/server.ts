@@ -51,8 +51,8 @@ export interface AcceptTunnelOptions {
   onLeaving?: () => void;
   /**
    * Pings the client after this long without a message from it, and ends the session with
-   * `CloseCode.silent` after two more intervals of silence; 0 turns heartbeats off.
-   * @default HEARTBEAT_INTERVAL_MS (4 s: a frozen client is dropped within 12 s)
+   * `CloseCode.silent` after two intervals of silence; 0 turns heartbeats off.
+   * @default HEARTBEAT_INTERVAL_MS (4 s: a frozen client is dropped within 10 s)
    */
   heartbeatMs?: number;
 }
