@@ -74,7 +74,7 @@ describe("a client that left moments ago", () => {
     expect(post.headers.get("retry-after")).toBeTruthy();
     expect(Date.now() - started).toBeLessThan(2_000);
 
-    await using second = await createCaptunTunnel({
+    await using _second = await createCaptunTunnel({
       url: server.tunnelUrl(name),
       secret: server.secret,
       fetch: () => new Response("back"),
@@ -141,7 +141,7 @@ describe("a newer client taking over a live name", () => {
     const inFlight = Array.from({ length: 5 }, (_, i) => visit(`${server.tunnelUrl(name)}/${i}`).then((r) => r.text()));
     await expect.poll(() => started).toBe(5);
 
-    await using newer = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: () => new Response("new") });
+    await using _newer = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: () => new Response("new") });
     expect(await (await visit(server.tunnelUrl(name))).text()).toBe("new");
     let oldClosed = false;
     void old.closed.then(() => {
