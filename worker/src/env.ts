@@ -12,6 +12,10 @@ export interface Env {
   MAX_BODY_BYTES?: string;
   /** How long the client may take to send response headers, in ms. @default "100000" */
   HEADERS_TIMEOUT_MS?: string;
+  /** How long GET/HEAD requests wait for a client that just left to come back, in ms; "0" answers 503 at once. @default "10000" */
+  RECONNECT_HOLD_MS?: string;
+  /** How long a replaced client may take to finish its requests in flight before it is closed, in ms. @default "30000" */
+  REPLACED_DRAIN_MS?: string;
 }
 
 export function numberSetting(value: string | undefined, fallback: number): number {

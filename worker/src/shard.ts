@@ -11,7 +11,9 @@ import {
   tunnelUrlFor,
 } from "captun";
 import { type Env, numberSetting } from "./env.ts";
+import { tunnelOffline } from "./reconnecting-page.ts";
 import { coalescedRequestBody } from "./request-body.ts";
+import { TunnelRegistry } from "./tunnel-registry.ts";
 
 /** Headers a visitor could use to lie about where a request came from. */
 const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"];
@@ -22,7 +24,7 @@ const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto",
  * memory and would not survive hibernation.
  */
 export class CaptunServerShard extends DurableObject<Env> {
-  readonly #tunnels = new Map<string, AcceptedTunnel>();
+  readonly #tunnels = new TunnelRegistry(holdSetting(this.env.RECONNECT_HOLD_MS));
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
@@ -36,22 +38,19 @@ export class CaptunServerShard extends DurableObject<Env> {
     const url = this.env.CUSTOM_HOSTNAME ? origin : tunnelUrlFor(origin, name);
     const { response, tunnel } = acceptCaptunTunnel(request, {
       info: { url, name },
-      onDisconnect: () => {
-        // A replaced session closes late: only forget the name if it is still ours.
-        if (this.#tunnels.get(name) === tunnel) this.#tunnels.delete(name);
-      },
+      onLeaving: () => this.#tunnels.remove(name, tunnel, "left"),
+      onDisconnect: (close) => this.#tunnels.remove(name, tunnel, close.code === CloseCode.silent ? "silent" : "left"),
     });
-    const previous = this.#tunnels.get(name);
-    this.#tunnels.set(name, tunnel);
-    previous?.close(CloseCode.replaced, "replaced by a newer client for this name");
+    const previous = this.#tunnels.add(name, tunnel);
+    // Make-before-break: new requests already go to the new client; the old one finishes its own.
+    if (previous) void closeWhenIdle(previous, numberSetting(this.env.REPLACED_DRAIN_MS, 30_000));
     return response;
   }
 
   async #forward(request: Request, name: string, pathAndQuery: string): Promise<Response> {
-    const tunnel = this.#tunnels.get(name);
-    if (!tunnel) {
-      return errorResponse(request, 503, "tunnel-offline", "No client is connected for this tunnel right now.", { "retry-after": "5" });
-    }
+    const idempotent = request.method === "GET" || request.method === "HEAD";
+    const tunnel = this.#tunnels.get(name) ?? (idempotent ? await this.#tunnels.waitFor(name, request.signal) : undefined);
+    if (!tunnel) return tunnelOffline(request);
     const publicUrl = new URL(request.url);
     const headers = stripHopByHop(new Headers(request.headers));
     for (const header of FORWARDING_HEADERS) headers.delete(header);
@@ -71,30 +70,35 @@ export class CaptunServerShard extends DurableObject<Env> {
     const forwarded = new Request(publicUrl.origin + pathAndQuery, { method: request.method, headers, body, redirect: "manual" });
 
     const timeoutMs = numberSetting(this.env.HEADERS_TIMEOUT_MS, 100_000);
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const gaveUp = new AbortController();
-    const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => {
-        resolve("timeout");
-        gaveUp.abort(new DOMException("origin-timeout", "TimeoutError"));
-      }, timeoutMs);
-    });
+    const timer = setTimeout(() => gaveUp.abort(new DOMException("origin-timeout", "TimeoutError")), timeoutMs);
     try {
+      // The signal cancels what the client answers too late (504) or for nobody (visitor gone,
+      // 413): an upgrade's origin socket, or a response stream and its flow-control window.
       // An upgrade is bridged as a WebSocket (protocol.ts); its refusal is an ordinary response.
-      // Its signal tells the client to drop an origin socket nobody will take (504, visitor gone).
-      const answer = isWebSocketUpgrade(request)
-        ? tunnel.connectWebSocket(new Request(forwarded, { signal: AbortSignal.any([request.signal, gaveUp.signal]) }))
-        : tunnel.fetch(forwarded);
-      const response = await Promise.race([answer, deadline]);
-      if (response === "timeout") {
+      const signalled = new Request(forwarded, { signal: AbortSignal.any([request.signal, gaveUp.signal]) });
+      return await (isWebSocketUpgrade(request) ? tunnel.connectWebSocket(signalled) : tunnel.fetch(signalled));
+    } catch {
+      if (gaveUp.signal.aborted) {
         return errorResponse(request, 504, "origin-timeout", `The tunnel's origin sent no response within ${timeoutMs / 1000} s.`);
       }
-      return response;
-    } catch {
       if (tooLarge) return errorResponse(request, 413, "body-too-large", `Request bodies are limited to ${limit} bytes.`);
       return errorResponse(request, 502, "origin-error", "The tunnel's client could not get a response from its origin.");
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(timer);
     }
   }
+}
+
+/** RECONNECT_HOLD_MS, where "0" is a valid choice (no holding). */
+function holdSetting(value: string | undefined): number {
+  return value === "0" ? 0 : numberSetting(value, 10_000);
+}
+
+/** Closes a replaced tunnel once its requests in flight have ended, or after `limitMs`. */
+async function closeWhenIdle(tunnel: AcceptedTunnel, limitMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  await Promise.race([tunnel.idle(), new Promise((resolve) => (timer = setTimeout(resolve, limitMs))), tunnel.closed]);
+  if (timer !== null) clearTimeout(timer);
+  tunnel.close(CloseCode.replaced, "replaced by a newer client for this name");
 }

@@ -1,10 +1,12 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import WebSocket from "ws";
+import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import {
   CONNECT_PATH,
+  HEARTBEAT_INTERVAL_MS,
   type TunnelClientApi,
   type TunnelServerApi,
   type WebSocketEndApi,
@@ -33,7 +35,12 @@ export interface CreateCaptunTunnelOptions {
   signal?: AbortSignal;
   /** How long to wait for the server to accept the tunnel. @default 15_000 */
   connectTimeoutMs?: number;
-  /** Ping interval; a peer silent for two intervals counts as gone. @default 15_000 */
+  /**
+   * Pings the server after this long without a message from it (an RPC call the Worker itself
+   * answers, so a proxy that keeps TCP up for a dead server cannot fool it); a server silent for
+   * two intervals counts as gone and the socket is dropped (`keepTunnelOpen` reconnects).
+   * @default 4_000 (a dead server is noticed within 10 s)
+   */
   heartbeatMs?: number;
 }
 
@@ -45,6 +52,12 @@ export interface CaptunTunnel extends AsyncDisposable {
   readonly name: string | undefined;
   /** Resolves when the session ends, with the WebSocket close code and reason. */
   readonly closed: Promise<SocketClose>;
+  /**
+   * Tells the server this client is about to close: it sends no new requests here (it holds them
+   * for the next client under this name) while those in flight finish. Call it, let in-flight
+   * requests end, then `close()`: a restart then loses no request.
+   */
+  leave(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -63,6 +76,7 @@ class ClientMain extends RpcTarget implements TunnelClientApi {
   connectWebSocket(wire: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult> {
     return connectOriginWebSocket(this.#connectWebSocket, wire, peer as RpcStub<WebSocketEndApi>);
   }
+  ping(): void {}
 }
 
 export function connectUrlFor(tunnelUrl: string | URL): URL {
@@ -92,7 +106,12 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   await waitForOpen(socket, url, options);
   const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket));
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
-  const stopHeartbeat = startHeartbeat(socket, options.heartbeatMs ?? 15_000);
+  const stopHeartbeat = startHeartbeat({
+    intervalMs: options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS,
+    lastHeard: () => transport.lastReceivedAt,
+    ping: () => server.ping(),
+    onSilent: () => socket.terminate(),
+  });
   void transport.closed.then(stopHeartbeat);
 
   let closing: Promise<void> | undefined;
@@ -124,6 +143,10 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
     url: info.url,
     name: info.name,
     closed: transport.closed,
+    async leave() {
+      // A server from before `leaving()` answers with an error: it then only learns at close.
+      await Promise.race([Promise.resolve(server.leaving()).catch(() => {}), transport.closed, delay(2_000)]);
+    },
     close,
     [Symbol.asyncDispose]: close,
   };
@@ -199,24 +222,6 @@ function waitForOpen(socket: WebSocket, url: URL, options: CreateCaptunTunnelOpt
 
 function maskingIsMoot(url: URL): boolean {
   return url.protocol === "wss:" || ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname) || url.hostname.endsWith(".localhost");
-}
-
-/** Pings the server; a socket that misses two pongs in a row is terminated (reconnect logic sees a close). */
-function startHeartbeat(socket: WebSocket, intervalMs: number): () => void {
-  let alive = true;
-  socket.on("pong", () => {
-    alive = true;
-  });
-  const timer = setInterval(() => {
-    if (!alive) {
-      socket.terminate();
-      return;
-    }
-    alive = false;
-    socket.ping();
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 function delay(ms: number): Promise<void> {

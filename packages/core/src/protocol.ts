@@ -28,7 +28,16 @@ export const CloseCode = {
   goingAway: 1001,
   /** The client closed the tunnel on purpose. */
   normal: 1000,
+  /** The peer answered no heartbeat for too long (frozen, asleep, or a half-open link). Reconnecting is fine. */
+  silent: 4002,
 } as const;
+
+/**
+ * Each side pings the other when it has heard nothing for this long, and counts the peer as gone
+ * once it has heard nothing for two intervals: checked every half interval, a dead peer is noticed
+ * within 2.5 × 4 s = 10 s. A session that receives anything sends no pings at all.
+ */
+export const HEARTBEAT_INTERVAL_MS = 4_000;
 
 /** Bodies up to this size travel inline in the RPC message instead of as a stream. */
 export const INLINE_BODY_LIMIT = 64 * 1024;
@@ -109,8 +118,21 @@ export interface TunnelClientApi {
   fetch(request: WireRequest): Promise<WireResponse>;
   /** Opens a WebSocket to the origin for a visitor's upgrade request; `peer` is the visitor's end. */
   connectWebSocket(request: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult>;
+  /**
+   * Heartbeat from the server; answers at once. Clients before heartbeats lack it: their error
+   * answer proves them alive just as well.
+   */
+  ping(): void;
 }
 
 export interface TunnelServerApi {
   ready(): TunnelInfo;
+  /** Heartbeat from the client; older servers answer it with an error, which is as good. */
+  ping(): void;
+  /**
+   * The client is about to close (a restart, Ctrl-C): the server routes no new request to it (it
+   * holds them for a successor under the same name) while the requests in flight finish. The
+   * client closes the socket itself once they have.
+   */
+  leaving(): void;
 }

@@ -1,7 +1,8 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { untilAborted } from "./_abortable.ts";
+import { startHeartbeat } from "./_heartbeat.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
-import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
+import { CloseCode, CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi, type WireResponse } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 import type { WebSocketConnector } from "./websocket.ts";
 import { acceptVisitorWebSocket } from "./websocket-accept.ts";
@@ -17,7 +18,11 @@ export type Fetcher = ((request: Request) => Response | Promise<Response>) & {
 
 /** The server side of one connected tunnel. */
 export interface AcceptedTunnel {
-  /** Sends a request down the tunnel and resolves with the client's response (body streamed). */
+  /**
+   * Sends a request down the tunnel and resolves with the client's response (body streamed).
+   * Aborting `request.signal` rejects it with the signal's reason and cancels the client's late
+   * answer, so its stream gives back its flow-control window and the origin request ends.
+   */
   fetch(request: Request): Promise<Response>;
   /**
    * Bridges a visitor's WebSocket upgrade request to the client (workerd only): a 101 response
@@ -29,6 +34,10 @@ export interface AcceptedTunnel {
   close(code?: number, reason?: string): void;
   /** Resolves when the client is gone, with the socket's close code and reason. */
   readonly closed: Promise<SocketClose>;
+  /** Requests sent down this tunnel whose answer (body included) has not ended yet. */
+  readonly inFlight: number;
+  /** Resolves once nothing is in flight (at once when nothing is). */
+  idle(): Promise<void>;
 }
 
 export interface AcceptTunnelOptions {
@@ -38,16 +47,30 @@ export interface AcceptTunnelOptions {
   info?: Partial<TunnelInfo>;
   /** Called once when the client's socket closes, for whatever reason. */
   onDisconnect?: (close: SocketClose) => void;
+  /** Called when the client announces it is about to close (`leaving()`); route nothing new to it. */
+  onLeaving?: () => void;
+  /**
+   * Pings the client after this long without a message from it, and ends the session with
+   * `CloseCode.silent` after two intervals of silence; 0 turns heartbeats off.
+   * @default HEARTBEAT_INTERVAL_MS (4 s: a frozen client is dropped within 10 s)
+   */
+  heartbeatMs?: number;
 }
 
 class ServerMain extends RpcTarget implements TunnelServerApi {
   readonly #info: TunnelInfo;
-  constructor(info: TunnelInfo) {
+  readonly #onLeaving: (() => void) | undefined;
+  constructor(info: TunnelInfo, onLeaving: (() => void) | undefined) {
     super();
     this.#info = info;
+    this.#onLeaving = onLeaving;
   }
   ready(): TunnelInfo {
     return this.#info;
+  }
+  ping(): void {}
+  leaving(): void {
+    this.#onLeaving?.();
   }
 }
 
@@ -55,12 +78,36 @@ class ServerMain extends RpcTarget implements TunnelServerApi {
 export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: AcceptTunnelOptions = {}): AcceptedTunnel {
   const transport = new WebSocketTransport(socket);
   const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name };
-  const session = new RpcSession<TunnelClientApi>(transport, new ServerMain(info));
+  const session = new RpcSession<TunnelClientApi>(transport, new ServerMain(info, options.onLeaving));
   const client = session.getRemoteMain() as unknown as RpcStub<TunnelClientApi>;
+  if (options.heartbeatMs !== 0) {
+    const stop = startHeartbeat({
+      intervalMs: options.heartbeatMs,
+      lastHeard: () => transport.lastReceivedAt,
+      ping: () => client.ping(),
+      onSilent: () => transport.terminate(CloseCode.silent, "no heartbeat from the client"),
+    });
+    void transport.closed.then(stop);
+  }
   if (options.onDisconnect) void transport.closed.then(options.onDisconnect);
+  const requests = new InFlight();
   return {
     async fetch(request) {
-      const wire = await untilAborted(client.fetch(await toWireRequest(request)), request.signal);
+      const done = requests.start();
+      let wire: WireResponse;
+      let called = false;
+      try {
+        const call = client.fetch(await toWireRequest(request));
+        called = true;
+        // An answer the signal abandoned counts until it arrived (untilAborted cancels its body).
+        Promise.resolve(call).then(() => request.signal.aborted && done(), done);
+        wire = await untilAborted(call, request.signal);
+      } catch (error) {
+        if (!called || !request.signal.aborted) done();
+        throw error;
+      }
+      if (wire.body instanceof ReadableStream) wire.body = onStreamEnd(wire.body, done);
+      else done();
       return fromWireResponse(wire);
     },
     connectWebSocket(request) {
@@ -74,7 +121,41 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
       }
     },
     closed: transport.closed,
+    get inFlight() {
+      return requests.count;
+    },
+    idle: () => requests.idle(),
   };
+}
+
+/** Counts requests from their call until their answer's body has ended, failed or been cancelled. */
+class InFlight {
+  count = 0;
+  #waiters: (() => void)[] = [];
+  start(): () => void {
+    this.count++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.count--;
+      if (this.count === 0) for (const wake of this.#waiters.splice(0)) wake();
+    };
+  }
+  idle(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+}
+
+/**
+ * Passes `body` through, calling `onEnd` once it ended, failed or was cancelled. A pipe, so every
+ * outcome (the client's error, the visitor's cancel) still travels to the other end.
+ */
+function onStreamEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+  const pipe = new TransformStream<Uint8Array, Uint8Array>();
+  body.pipeTo(pipe.writable).then(onEnd, onEnd);
+  return pipe.readable;
 }
 
 /**

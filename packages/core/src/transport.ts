@@ -152,23 +152,26 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
   readonly encodingLevel = "jsonCompatibleWithBytes" as const;
   /** Resolves once the socket has closed, with its close code and reason. */
   readonly closed: Promise<SocketClose>;
+  /** When the last message arrived (ms since the epoch); heartbeats watch it. */
+  lastReceivedAt = Date.now();
 
   #socket: MessageSocket;
   #sendParts: ((parts: Uint8Array[]) => void) | undefined;
   #queue: unknown[] = [];
   #waiter: { resolve: (m: unknown) => void; reject: (e: unknown) => void } | undefined;
   #error: unknown;
+  #onClosed!: (close: SocketClose) => void;
 
   constructor(socket: MessageSocket, options: WebSocketTransportOptions = {}) {
     this.#socket = socket;
     this.#sendParts = options.sendParts;
     socket.binaryType = "arraybuffer";
-    let onClosed!: (close: SocketClose) => void;
     this.closed = new Promise((resolve) => {
-      onClosed = resolve;
+      this.#onClosed = resolve;
     });
     socket.addEventListener("message", (event) => {
       if (this.#error !== undefined) return;
+      this.lastReceivedAt = Date.now();
       let message: unknown;
       try {
         message = decodeMessage(event.data as string | ArrayBuffer);
@@ -185,7 +188,7 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
     });
     socket.addEventListener("close", (event) => {
       this.#fail(new Error(`tunnel socket closed: ${event.code} ${event.reason}`.trim()));
-      onClosed({ code: event.code, reason: event.reason });
+      this.#onClosed({ code: event.code, reason: event.reason });
     });
     socket.addEventListener("error", () => {
       this.#fail(new Error("tunnel socket failed"));
@@ -220,6 +223,20 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
     } catch {
       // Already closed: nothing left to tell the peer.
     }
+  }
+
+  /**
+   * Ends the session now, without waiting for the peer's half of the closing handshake (a silent
+   * peer never sends it): pending calls fail and `closed` resolves with this code.
+   */
+  terminate(code: number, reason: string): void {
+    this.#fail(new Error(`tunnel socket closed: ${code} ${reason}`.trim()));
+    try {
+      this.#socket.close(code, reason);
+    } catch {
+      // Already closed.
+    }
+    this.#onClosed({ code, reason });
   }
 
   #fail(error: unknown): void {

@@ -97,7 +97,7 @@ describe("captun server + captun <port>", () => {
     expect(server.child.exitCode).toBeNull();
   });
 
-  it("on SIGTERM answers new requests 503, lets the in-flight one finish, and exits 0", async () => {
+  it("on SIGTERM stops taking requests (503), lets the in-flight one finish, and exits 0", async () => {
     await using home = await tempConfigHome();
     let release!: () => void;
     const released = new Promise<void>((resolve) => {
@@ -121,7 +121,8 @@ describe("captun server + captun <port>", () => {
 
     tunnel.child.kill("SIGTERM");
     await tunnel.waitFor(/Stopping: waiting up to 10 s for 1 request/);
-    const refused = await visit(`${tunnel.publicUrl}/new`);
+    // A POST: GETs would wait (up to 10 s) for a client to take the name over.
+    const refused = await visit(`${tunnel.publicUrl}/new`, { method: "POST" });
     expect(refused.status).toBe(503);
     expect(refused.headers.get(ERROR_HEADER)).toBe("tunnel-offline");
     expect(tunnel.child.exitCode).toBeNull();

@@ -294,7 +294,8 @@ describe("what visitors see when something is wrong", () => {
         }
       })();
       expect(outcome).toBe("error");
-      await waitFor(async () => (await visit(`${url}/`)).status === 503, 10_000, "503 after the client died");
+      // A POST: a GET would wait up to RECONNECT_HOLD_MS for the client to come back.
+      await waitFor(async () => (await visit(`${url}/`, { method: "POST" })).status === 503, 10_000, "503 after the client died");
     } finally {
       child.kill("SIGKILL");
     }

@@ -62,6 +62,8 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
         ),
       );
     }
+    // The server holds new requests for a successor (a restart) while these finish.
+    await tunnel.current?.leave();
     await Promise.race([draining.drain(), delay(graceMs)]);
     await tunnel.close();
   });
