@@ -32,7 +32,12 @@ export type CaptunErrorCode =
   | "headers-too-large"
   | "unauthorized"
   | "bad-request"
-  | "websocket-unsupported";
+  | "websocket-unsupported"
+  | "access-required"
+  | "link-expired"
+  | "link-revoked"
+  | "link-invalid"
+  | "too-many-attempts";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -40,6 +45,7 @@ const TITLES: Record<number, string> = {
   404: "Not Found",
   413: "Content Too Large",
   414: "URI Too Long",
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
   502: "Bad Gateway",
