@@ -34,12 +34,15 @@ export interface AccessClaims {
   passcode?: string;
 }
 
+/** The HMAC key tokens are signed with (a Web Crypto `CryptoKey`, named so in every runtime's types). */
+export type AccessKey = Awaited<ReturnType<typeof crypto.subtle.deriveKey>>;
+
 const VERSION = "v1";
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+const keys = new Map<string, Promise<AccessKey>>();
 
 /** The HMAC key for tokens, derived from the connect secret (`""` for a server without one). */
-export function deriveAccessKey(secret: string | undefined): Promise<CryptoKey> {
+export function deriveAccessKey(secret: string | undefined): Promise<AccessKey> {
   const ikm = secret ?? "";
   let key = keys.get(ikm);
   if (!key) {
@@ -60,7 +63,7 @@ export function deriveAccessKey(secret: string | undefined): Promise<CryptoKey> 
 }
 
 /** Signs `claims` into a token. */
-export async function signAccessToken(key: CryptoKey, claims: AccessClaims): Promise<string> {
+export async function signAccessToken(key: AccessKey, claims: AccessClaims): Promise<string> {
   const wire: Record<string, unknown> = { n: claims.name, e: claims.expires, i: claims.issued, l: claims.label };
   if (claims.paths?.length) wire.p = claims.paths;
   if (claims.passcode) wire.c = claims.passcode;
@@ -73,7 +76,7 @@ export async function signAccessToken(key: CryptoKey, claims: AccessClaims): Pro
  * The claims of a token whose signature is valid; `undefined` for anything forged, altered or
  * malformed. Expiry, tunnel name, scope and revocation are the caller's to check.
  */
-export async function verifyAccessToken(key: CryptoKey, token: string): Promise<AccessClaims | undefined> {
+export async function verifyAccessToken(key: AccessKey, token: string): Promise<AccessClaims | undefined> {
   if (token.length > 4096) return undefined;
   const [version, claims, signature, extra] = token.split(".");
   if (version !== VERSION || !claims || !signature || extra !== undefined) return undefined;
@@ -97,7 +100,7 @@ export async function verifyAccessToken(key: CryptoKey, token: string): Promise<
  * The fingerprint of a passcode under the connect secret's key: what the client sends at connect
  * (never the passcode itself) and what the Worker compares a typed passcode against.
  */
-export async function passcodeVerifier(key: CryptoKey, passcode: string): Promise<string> {
+export async function passcodeVerifier(key: AccessKey, passcode: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`passcode\0${passcode}`));
   return toBase64Url(new Uint8Array(mac));
 }

@@ -144,7 +144,7 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
     const socket = new WebSocket(`${tunnel.url.replace(/^http/, "ws")}/socket`, { ...localhostConnectOptions, headers: { cookie } });
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     socket.send("hi");
-    const [reply] = (await new Promise((resolve) => socket.once("message", (...args) => resolve(args)))) as [Buffer];
+    const reply = await new Promise<Buffer>((resolve) => socket.once("message", (data) => resolve(data as Buffer)));
     expect(reply.toString()).toBe("echo hi");
     socket.close();
     wss.close();

@@ -5,6 +5,7 @@
 // one to share, found in-process, and a process-global flag keeps it to one tunnel.
 import type { Server } from "node:http";
 import {
+  accessNote,
   createDevTunnel,
   type DevTunnel,
   type DevTunnelLogger,
@@ -67,7 +68,7 @@ export function shareServingProcess(settings: DevTunnelSettings, options: Captun
   state.tunnel = tunnel;
   tunnel.start();
   server.once("close", () => void tunnel.stop());
-  printPublicUrl(settings.tunnelUrl, options.qr ?? process.stdout.isTTY === true);
+  printPublicUrl(settings, options.qr ?? process.stdout.isTTY === true);
   return true;
 }
 
@@ -87,7 +88,7 @@ export function warnNotShared(problem: string): void {
 }
 
 /** The public URL in the layout of Next's `- Local:` / `- Network:` lines. */
-function printPublicUrl(url: string, qr: boolean): void {
-  console.log(`- Public:        ${pc.cyan(url)}`);
-  if (qr) for (const line of qrCodeLines(url)) console.log(line);
+function printPublicUrl(settings: DevTunnelSettings, qr: boolean): void {
+  console.log(`- Public:        ${pc.cyan(settings.shareUrl)}  ${pc.dim(accessNote(settings.access))}`);
+  if (qr) for (const line of qrCodeLines(settings.shareUrl)) console.log(line);
 }

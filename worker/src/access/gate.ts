@@ -8,6 +8,7 @@ import {
   ACCESS_COOKIE,
   ACCESS_POLICY_HEADER,
   type AccessClaims,
+  type AccessKey,
   deriveAccessKey,
   errorResponse,
   PASSCODE_PATH,
@@ -154,7 +155,7 @@ export class TunnelAccessGate {
     return constantTimeEqual(await passcodeVerifier(await this.#key(), typed), policy.passcodeVerifier);
   }
 
-  #key(): Promise<CryptoKey> {
+  #key(): Promise<AccessKey> {
     return deriveAccessKey(this.#env.CONNECT_SECRET);
   }
 }

@@ -81,6 +81,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
+      access: settings.access,
       fetch: rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath),
       connectWebSocket,
       onEvent: (event) => report(event, settings, logger),
