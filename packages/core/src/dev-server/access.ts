@@ -38,13 +38,14 @@ export async function devShareUrl(tunnelUrl: string, name: string, secret: strin
 }
 
 /** What the banner says after the URL: who can open it. */
-export function accessNote(policy: AccessPolicy): string {
+export function accessNote(policy: AccessPolicy, name?: string): string {
+  const share = name ? `npx captun share --name ${name}` : "npx captun share";
   switch (policy.mode) {
     case "public":
       return "public: anyone with the URL";
     case "private":
-      return "private: this link is yours for 7 days · more: npx captun share";
+      return `private: this link is yours for 7 days · more: ${share}`;
     case "passcode":
-      return "passcode-protected · links for others: npx captun share";
+      return `passcode-protected · links for others: ${share}`;
   }
 }
