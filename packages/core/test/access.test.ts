@@ -294,6 +294,12 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
     const response = await visit(`${tunnel.url}/`);
     expect(response.status).toBe(200);
     expect(await response.text()).toBe("open");
+    // A dead link on a public tunnel still leads to the app, without the token and without a cookie.
+    const expired = await createShareLink({ tunnelUrl: tunnel.url, name, secret: server.secret, ttlMs: -1 });
+    const redirect = await visit(expired.url.replace("/?", "/page?a=1&"));
+    expect(redirect.status).toBe(303);
+    expect(redirect.headers.get("location")).toBe(`${new URL(tunnel.url).pathname.replace(/\/$/, "")}/page?a=1`);
+    expect(redirect.headers.get("set-cookie")).toBeNull();
     await fetcher.close();
   });
 });

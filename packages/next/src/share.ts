@@ -89,6 +89,8 @@ export function warnNotShared(problem: string): void {
 
 /** The public URL in the layout of Next's `- Local:` / `- Network:` lines. */
 function printPublicUrl(settings: DevTunnelSettings, qr: boolean): void {
-  console.log(`- Public:        ${pc.cyan(settings.shareUrl)}  ${pc.dim(accessNote(settings.access))}`);
-  if (qr) for (const line of qrCodeLines(settings.shareUrl)) console.log(line);
+  // Next serves its basePath root without a trailing slash: a public URL is printed as such.
+  const url = settings.access.mode === "public" ? settings.tunnelUrl : settings.shareUrl;
+  console.log(`- Public:        ${pc.cyan(url)}  ${pc.dim(accessNote(settings.access))}`);
+  if (qr) for (const line of qrCodeLines(url)) console.log(line);
 }

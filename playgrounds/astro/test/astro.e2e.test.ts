@@ -38,7 +38,7 @@ beforeAll(async () => {
     secret: server.secret,
     customHostname: server.customHostname,
     qr: false,
-    access: "public",
+    access: "public" as const,
   };
   astro = cleanup.use(startAstroDev(root, options, { XDG_CONFIG_HOME: home.dir }));
   [, localUrl = ""] = (await astro.waitForOutput(/^local (\S+)/m)) as string[];

@@ -105,11 +105,14 @@ export class TunnelAccessGate {
   /** A share link: a valid one becomes the access cookie and a 303 to the same URL without the token. */
   async #openLink(request: Request, url: URL, name: string, token: string, prefix: string, passcode: boolean): Promise<Response> {
     const verdict = await this.#judge(token, name, this.#policies.get(name));
+    url.searchParams.delete(SHARE_PARAM);
+    const location = url.pathname + url.search;
     if (!verdict.claims || verdict.claims.passcode !== undefined) {
+      // On a public tunnel a dead link still leads to the app, just without a cookie.
+      if (this.#policies.get(name)?.mode === "public") return redirectWithCookie(location, undefined);
       return denial(request, { reason: verdict.claims ? "invalid" : verdict.reason, passcode, prefix });
     }
-    url.searchParams.delete(SHARE_PARAM);
-    return redirectWithCookie(url.pathname + url.search, setCookieHeader(url, prefix, token, verdict.claims.expires));
+    return redirectWithCookie(location, setCookieHeader(url, prefix, token, verdict.claims.expires));
   }
 
   async #submitPasscode(request: Request, url: URL, name: string, prefix: string, policy: ServerAccessPolicy): Promise<Response> {
@@ -160,11 +163,10 @@ export class TunnelAccessGate {
   }
 }
 
-function redirectWithCookie(location: string, cookie: string): Response {
-  return new Response(null, {
-    status: 303,
-    headers: { location, "set-cookie": cookie, "cache-control": "no-store", "referrer-policy": "no-referrer" },
-  });
+function redirectWithCookie(location: string, cookie: string | undefined): Response {
+  const headers: Record<string, string> = { location, "cache-control": "no-store", "referrer-policy": "no-referrer" };
+  if (cookie) headers["set-cookie"] = cookie;
+  return new Response(null, { status: 303, headers });
 }
 
 function visitorAddress(request: Request): string {
