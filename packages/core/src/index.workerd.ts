@@ -26,6 +26,7 @@ export {
   ACCESS_ADMIN_PATH,
   ACCESS_COOKIE,
   type AccessClaims,
+  type AccessKey,
   type CreateShareLinkOptions,
   createShareLink,
   deriveAccessKey,

@@ -34,6 +34,8 @@ const MAX_FORM_BYTES = 4096;
 export class TunnelAccessGate {
   readonly #policies = new Map<string, ServerAccessPolicy>();
   readonly #throttle = new AttemptThrottle();
+  /** Tokens whose signature was checked already (a browser sends the same cookie on every request). */
+  readonly #verified = new Map<string, AccessClaims | undefined>();
   readonly #storage: LedgerStorage;
   readonly #env: Env;
 
@@ -144,7 +146,12 @@ export class TunnelAccessGate {
     name: string,
     policy: ServerAccessPolicy | undefined,
   ): Promise<{ claims: AccessClaims } | { claims?: undefined; reason: DenialReason }> {
-    const claims = await verifyAccessToken(await this.#key(), token);
+    let claims = this.#verified.get(token);
+    if (!this.#verified.has(token)) {
+      claims = await verifyAccessToken(await this.#key(), token);
+      if (this.#verified.size >= 1000) this.#verified.clear();
+      this.#verified.set(token, claims);
+    }
     if (!claims || claims.name !== name) return { reason: "invalid" };
     if (claims.expires <= Date.now()) return { reason: "expired" };
     // A passcode cookie dies with the passcode it was given for.
