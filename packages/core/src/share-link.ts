@@ -81,7 +81,8 @@ export async function verifyAccessToken(key: AccessKey, token: string): Promise<
   const [version, claims, signature, extra] = token.split(".");
   if (version !== VERSION || !claims || !signature || extra !== undefined) return undefined;
   const mac = fromBase64Url(signature);
-  if (mac?.length !== 32) return undefined;
+  // Only the canonical encoding: the last character's unused bits must not make a second valid token.
+  if (mac?.length !== 32 || toBase64Url(mac) !== signature) return undefined;
   const valid = await crypto.subtle.verify("HMAC", key, mac, encoder.encode(`${version}.${claims}`));
   if (!valid) return undefined;
   try {

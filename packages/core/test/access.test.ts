@@ -12,7 +12,7 @@ import {
   ERROR_HEADER,
   type RoutingMode,
 } from "../src/index.ts";
-import { ACCESS_ADMIN_PATH, SHARE_PARAM } from "../src/share-link.ts";
+import { ACCESS_ADMIN_PATH, deriveAccessKey, SHARE_PARAM, verifyAccessToken } from "../src/share-link.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 
 const HOUR = 60 * 60 * 1000;
@@ -302,4 +302,22 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
     expect(redirect.headers.get("set-cookie")).toBeNull();
     await fetcher.close();
   });
+});
+
+it("gives a token exactly one valid spelling: no other last character of the signature verifies", async () => {
+  const key = await deriveAccessKey("a secret");
+  for (let i = 0; i < 20; i++) {
+    const { url } = await createShareLink({
+      tunnelUrl: "http://app.localhost",
+      name: "app",
+      secret: "a secret",
+      ttlMs: HOUR,
+      label: `l${i}`,
+    });
+    const token = new URL(url).searchParams.get(SHARE_PARAM) ?? "";
+    expect(await verifyAccessToken(key, token)).toMatchObject({ name: "app", label: `l${i}` });
+    for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+      if (c !== token.at(-1)) expect(await verifyAccessToken(key, token.slice(0, -1) + c)).toBeUndefined();
+    }
+  }
 });
