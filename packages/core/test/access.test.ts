@@ -254,7 +254,7 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
     expect(form.headers["www-authenticate"]).toBeUndefined();
     const html = form.body;
     const action = /action="([^"]+)"/.exec(html)?.[1] ?? "";
-    expect(html).toContain('name="next" value="' + `${routing === "folder" ? `/${tunnel.name}` : ""}/page?q=1"`);
+    expect(html).toContain(`name="next" value="${routing === "folder" ? `/${tunnel.name}` : ""}/page?q=1"`);
 
     const origin = new URL(tunnel.url).origin;
     const post = (passcode: string, next = `${routing === "folder" ? `/${tunnel.name}` : ""}/page?q=1`) =>
