@@ -10,6 +10,7 @@ import {
   stripHopByHop,
   tunnelUrlFor,
 } from "captun";
+import { TunnelAccessGate } from "./access/gate.ts";
 import { type Env, numberSetting } from "./env.ts";
 import { tunnelOffline } from "./reconnecting-page.ts";
 import { coalescedRequestBody } from "./request-body.ts";
@@ -25,12 +26,15 @@ const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto",
  */
 export class CaptunServerShard extends DurableObject<Env> {
   readonly #tunnels = new TunnelRegistry(holdSetting(this.env.RECONNECT_HOLD_MS));
+  readonly #access = new TunnelAccessGate(this.ctx.storage, this.env);
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
     if (!route) return errorResponse(request, 404, "tunnel-not-found", "This captun server has no tunnel at this address.");
-    if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) return this.#connect(request, route.name);
-    return this.#forward(request, route.name, route.pathAndQuery);
+    if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) {
+      return this.#access.connected(request, route.name) ?? this.#connect(request, route.name);
+    }
+    return (await this.#access.check(request, route)) ?? this.#forward(request, route.name, route.pathAndQuery);
   }
 
   #connect(request: Request, name: string): Response {
@@ -54,6 +58,7 @@ export class CaptunServerShard extends DurableObject<Env> {
     const publicUrl = new URL(request.url);
     const headers = stripHopByHop(new Headers(request.headers));
     for (const header of FORWARDING_HEADERS) headers.delete(header);
+    this.#access.scrub(name, headers);
     const visitorIp = request.headers.get("cf-connecting-ip");
     if (visitorIp) headers.set("x-forwarded-for", visitorIp);
     headers.set("x-forwarded-proto", publicUrl.protocol.slice(0, -1));

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { AstroIntegration, AstroIntegrationLogger } from "astro";
 import {
+  accessNote,
   addSharingShortcut,
   type CaptunDevOptions,
   createDevTunnel,
@@ -78,10 +79,10 @@ export default function captun(options: CaptunAstroOptions = {}): AstroIntegrati
 function bannerLines(settings: DevTunnelSettings | string | undefined, tunnel: DevTunnel | undefined, options: CaptunAstroOptions) {
   const label = pc.bold("Public");
   if (typeof settings !== "object") return [`${label}  ${pc.dim("not shared (see the warning above)")}`];
-  const url = `${settings.tunnelUrl}/`;
+  const url = settings.shareUrl;
   if (!tunnel?.sharing) return [`${label}  ${pc.cyan(url)}  ${pc.dim("press t + enter to share")}`];
   const qr = options.qr ?? process.stdout.isTTY === true;
-  return [`${label}  ${pc.cyan(url)}`, exposureLine(""), ...(qr ? qrCodeLines(url) : [])];
+  return [`${label}  ${pc.cyan(url)}  ${pc.dim(accessNote(settings.access))}`, exposureLine(""), ...(qr ? qrCodeLines(url) : [])];
 }
 
 /** Tunnel news through Astro's logger, whose `[@captun/astro]` label already says who speaks. */

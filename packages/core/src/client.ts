@@ -2,6 +2,7 @@ import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import WebSocket from "ws";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
+import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import {
@@ -31,6 +32,8 @@ export interface CreateCaptunTunnelOptions {
   connectWebSocket?: WebSocketConnector;
   /** The server's connect secret. @default undefined (for servers without one) */
   secret?: string;
+  /** Who may see the tunnel, enforced by the server (docs/access.md). @default { mode: "public" } */
+  access?: AccessPolicy;
   /** Aborting it closes the tunnel (or cancels the connect). */
   signal?: AbortSignal;
   /** How long to wait for the server to accept the tunnel. @default 15_000 */
@@ -95,7 +98,7 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
   const url = connectUrlFor(options.url);
-  const socket = createSocket(url, options.secret);
+  const socket = createSocket(url, options.secret, await accessPolicyHeaders(options.access, options.secret));
   // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
   // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
@@ -152,8 +155,8 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   };
 }
 
-function createSocket(url: URL, secret: string | undefined): WebSocket {
-  const headers: Record<string, string> = {};
+function createSocket(url: URL, secret: string | undefined, extraHeaders: Record<string, string>): WebSocket {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (secret) headers.authorization = `Bearer ${secret}`;
   return new WebSocket(url, {
     headers,

@@ -34,7 +34,12 @@ export type CaptunErrorCode =
   | "bad-request"
   | "websocket-unsupported"
   | "response-headers-too-large"
-  | "dev-endpoint-blocked";
+  | "dev-endpoint-blocked"
+  | "access-required"
+  | "link-expired"
+  | "link-revoked"
+  | "link-invalid"
+  | "too-many-attempts";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
@@ -42,6 +47,7 @@ const TITLES: Record<number, string> = {
   404: "Not Found",
   413: "Content Too Large",
   414: "URI Too Long",
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",
   502: "Bad Gateway",

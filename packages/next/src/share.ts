@@ -5,6 +5,7 @@
 // one to share, found in-process, and a process-global flag keeps it to one tunnel.
 import type { Server } from "node:http";
 import {
+  accessNote,
   createDevTunnel,
   type DevTunnel,
   type DevTunnelLogger,
@@ -68,7 +69,7 @@ export function shareServingProcess(settings: DevTunnelSettings, options: Captun
   state.tunnel = tunnel;
   tunnel.start();
   server.once("close", () => void tunnel.stop());
-  printPublicUrl(settings.tunnelUrl, options.qr ?? process.stdout.isTTY === true);
+  printPublicUrl(settings, options.qr ?? process.stdout.isTTY === true);
   return true;
 }
 
@@ -88,8 +89,10 @@ export function warnNotShared(problem: string): void {
 }
 
 /** The public URL in the layout of Next's `- Local:` / `- Network:` lines. */
-function printPublicUrl(url: string, qr: boolean): void {
-  console.log(`- Public:        ${pc.cyan(url)}`);
+function printPublicUrl(settings: DevTunnelSettings, qr: boolean): void {
+  // Next serves its basePath root without a trailing slash: a public URL is printed as such.
+  const url = settings.access.mode === "public" ? settings.tunnelUrl : settings.shareUrl;
+  console.log(`- Public:        ${pc.cyan(url)}  ${pc.dim(accessNote(settings.access))}`);
   console.log(exposureLine(" ".repeat(17)));
   if (qr) for (const line of qrCodeLines(url)) console.log(line);
 }

@@ -129,7 +129,7 @@ describe("withCaptun", () => {
     const connections: unknown[] = [];
     devServer.on("connection", (socket) => connections.push(socket));
 
-    const wrapped = withCaptun({}, { name: "one-tunnel", configPath: saved.configPath });
+    const wrapped = withCaptun({}, { name: "one-tunnel", configPath: saved.configPath, access: "public" });
     await Promise.all([wrapped(DEV, context), wrapped(DEV, context), withCaptun({}, { configPath: saved.configPath })(DEV, context)]);
     const state = (globalThis as { [STATE]?: { tunnel?: { settings: { tunnelUrl: string } } } })[STATE];
     expect(state?.tunnel?.settings.tunnelUrl).toBe(server.tunnelUrl("one-tunnel"));

@@ -32,7 +32,14 @@ beforeAll(async () => {
   root = app.root;
   const name = uniqueName("astro");
   publicUrl = `${server.tunnelUrl(name)}/`;
-  const options = { name, serverUrl: server.url, secret: server.secret, customHostname: server.customHostname, qr: false };
+  const options = {
+    name,
+    serverUrl: server.url,
+    secret: server.secret,
+    customHostname: server.customHostname,
+    qr: false,
+    access: "public" as const,
+  };
   astro = cleanup.use(startAstroDev(root, options, { XDG_CONFIG_HOME: home.dir }));
   [, localUrl = ""] = (await astro.waitForOutput(/^local (\S+)/m)) as string[];
   await astro.waitForOutput(/public URL \S+ is live/);
@@ -143,6 +150,7 @@ describe("`astro dev` with captun() on a custom hostname, not sharing yet", () =
       routing: "subdomain",
       customHostname: "captun.test",
       enabled: false,
+      access: "public",
     };
     await using astro = startAstroDev(app.root, options as never, { XDG_CONFIG_HOME: home.dir });
     const [, localUrl = ""] = (await astro.waitForOutput(/^local (\S+)/m)) as string[];
@@ -190,7 +198,10 @@ describe("`pnpm dev` (the astro CLI) in the playground", () => {
     // `--tunnel` must share even though this config says not to.
     const config = (await readFile(join(PLAYGROUND, "astro.config.ts"), "utf8")).replace("captun()", "captun({ enabled: false })");
     await using app = await copyApp({ "astro.config.ts": config });
-    await using astro = runAstroCli(app.root, ["dev", "--host", "127.0.0.1", "--port", "0", "--tunnel"], { XDG_CONFIG_HOME: home.dir });
+    await using astro = runAstroCli(app.root, ["dev", "--host", "127.0.0.1", "--port", "0", "--tunnel"], {
+      XDG_CONFIG_HOME: home.dir,
+      CAPTUN_ACCESS: "public",
+    });
     const [, publicUrl = ""] = (await astro.waitForOutput(/\[@captun\/astro\] Public\s+(\S+)/)) as string[];
     await astro.waitForOutput(/public URL \S+ is live/);
     const lines = astro.output().split("\n");

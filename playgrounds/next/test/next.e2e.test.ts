@@ -51,7 +51,12 @@ describe.each(launches)("`next dev` ($bundler) with withCaptun() under $routing 
     const app = cleanup.use(await copyApp());
     root = app.root;
     const port = await freePort();
-    next = cleanup.use(runNextDev(root, [...args, "--port", String(port), "--hostname", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir }));
+    next = cleanup.use(
+      runNextDev(root, [...args, "--port", String(port), "--hostname", "127.0.0.1"], {
+        XDG_CONFIG_HOME: home.dir,
+        CAPTUN_ACCESS: "public",
+      }),
+    );
     await next.waitForOutput(/captun: public URL \S+ is live/, SLOW);
     [, localUrl = ""] = (await next.waitForOutput(/- Local:\s+(\S+)/)) as string[];
     [, publicUrl = ""] = (await next.waitForOutput(/- Public:\s+(\S+)/)) as string[];

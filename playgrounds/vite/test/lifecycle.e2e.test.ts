@@ -27,7 +27,10 @@ it("keeps the public URL through a restart (config edit) and stops sharing when 
     mode: "development",
     logLevel: "silent",
     server: { port: 0 },
-    plugins: [captun({ name, serverUrl: server.url, secret: server.secret, routing: "subdomain", configPath: home.file }), devApi()],
+    plugins: [
+      captun({ name, serverUrl: server.url, secret: server.secret, routing: "subdomain", configPath: home.file, access: "public" }),
+      devApi(),
+    ],
   });
   try {
     await vite.listen();

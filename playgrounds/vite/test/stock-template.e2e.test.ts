@@ -57,7 +57,8 @@ it("`captun vite --name …` shares a stock Vite template that has no captun in 
   await using cli = runNode([CAPTUN_BIN, "vite", "--name", name, "--port", "0", "--strictPort"], app.root, { XDG_CONFIG_HOME: home.dir });
   await cli.waitForOutput(/captun: public URL \S+ is live/);
   const [, publicUrl] = (await cli.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];
-  expect(publicUrl).toBe(`${server.tunnelUrl(name)}/`);
+  // `captun vite` shares privately: the printed URL is the owner's link, which the browser follows into the app.
+  expect(publicUrl?.startsWith(`${server.tunnelUrl(name)}/?captun_share=v1.`)).toBe(true);
 
   await using browser = await launchChromium();
   await using watched = await watchedPage(browser);

@@ -30,7 +30,7 @@ describe.each<RoutingMode>(["subdomain", "folder"])("`vite` with captun() under 
     );
     const app = cleanup.use(await copyApp());
     root = app.root;
-    vite = cleanup.use(runVite(root, ["--port", "0"], { XDG_CONFIG_HOME: home.dir }));
+    vite = cleanup.use(runVite(root, ["--port", "0"], { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" }));
     await vite.waitForOutput(/captun: public URL \S+ is live/);
     [, localUrl = ""] = (await vite.waitForOutput(/➜\s+Local:\s+(\S+)/)) as string[];
     [, publicUrl = ""] = (await vite.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];

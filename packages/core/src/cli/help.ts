@@ -4,13 +4,16 @@ export const HELP = `${pc.bold("captun")} — a public URL for something on your
 
 ${pc.bold("Usage")}
   captun <port|url> [--name <name>] [--server-url <url>] [--secret <secret>] [--no-qr] [--grace <seconds>]
-  captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>]
+                   [--private | --passcode <code>] [--public-path <glob>…]
+  captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>] [--access public|private] [--passcode <code>]
+  captun share [--name <tunnel>] [--ttl 2h] [--path <glob>…] [--label <who>] | --list | --revoke <label> | --revoke-all
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
 
 ${pc.bold("Commands")}
   <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
   vite         run the project's own Vite with captun's plugin (the one-word \`vite --tunnel\`)
+  share        a share link for a private tunnel (+ QR code); --list, --revoke, --revoke-all
   server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
   deploy       deploy the captun Worker to your Cloudflare account with wrangler
 
@@ -21,6 +24,10 @@ ${pc.bold("Tunnel options")}
   --secret      connect secret (default: CAPTUN_SECRET, then the saved config)
   --no-qr       do not print a QR code of the public URL
   --grace       seconds in-flight requests may take to finish after Ctrl-C (default 10)
+  --private     only visitors with a share link get through (checked by the server); prints your link
+  --passcode    share links, or this passcode (a form in browsers, HTTP Basic for API clients)
+  --public-path paths that stay open under --private/--passcode, e.g. '/api/webhooks/**' (repeatable)
+  (dev servers — captun vite and the plugins — are private by default; \`captun <port>\` is public)
 
 Config: $XDG_CONFIG_HOME/captun/config.json (default ~/.config). Docs: docs/cli.md, docs/deploy.md
 `;

@@ -24,6 +24,10 @@ export async function runCli(argv: string[]): Promise<number> {
         const { serverCommand } = await import("./server-command.ts");
         return await serverCommand(rest);
       }
+      case "share": {
+        const { shareCommand } = await import("./share-command.ts");
+        return await shareCommand(rest);
+      }
       case "vite": {
         const { viteCommand } = await import("./vite.ts");
         return await viteCommand(rest);

@@ -1,9 +1,11 @@
 import pc from "picocolors";
 import { configPath, readConfig, resolveServerSettings } from "../config.ts";
+import { accessNote, devShareUrl } from "../dev-server/access.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
+import { ACCESS_OPTIONS, accessPolicyFromFlags } from "./access-flags.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
 import { log, urlLine } from "./log.ts";
@@ -17,6 +19,7 @@ const OPTIONS = {
   secret: { type: "string" },
   qr: { type: "boolean" },
   grace: { type: "string" },
+  ...ACCESS_OPTIONS,
 } as const;
 
 /** `captun <port|url>`: tunnels an origin until SIGINT/SIGTERM. Resolves with the exit code. */
@@ -30,19 +33,29 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   const graceMs = values.grace === undefined ? 10_000 : parseInteger(values.grace, "--grace", 0, 3600) * 1000;
   const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: values.secret });
   if (!server) throw new CaptunUsageError(noServerMessage());
+  const access = accessPolicyFromFlags(values);
+  const tunnelUrl = tunnelUrlFor(server.serverUrl, name, server.customHostname);
+  const shareUrl = access.mode === "public" ? undefined : await devShareUrl(tunnelUrl, name, server.secret, access);
 
   const originFetcher = createOriginFetcher(origin);
   const draining = createDrainingFetcher(originFetcher);
   let everConnected = false;
   let exitCode = 0;
   const tunnel = keepTunnelOpen({
-    url: tunnelUrlFor(server.serverUrl, name, server.customHostname),
+    url: tunnelUrl,
     secret: server.secret,
+    access,
     fetch: draining.fetch,
     onEvent: (event) => {
       if (event.type === "connected" && !everConnected) {
         everConnected = true;
-        printBanner(origin.href, event.url, values.qr ?? (process.stdout.isTTY === true && !isLoopbackUrl(event.url)));
+        const url = shareUrl ?? event.url;
+        printBanner(
+          origin.href,
+          url,
+          values.qr ?? (process.stdout.isTTY === true && !isLoopbackUrl(url)),
+          shareUrl && accessNote(access, name),
+        );
       } else if (event.type === "retrying" && !everConnected) {
         // The first connect failing means a wrong URL or a server that is not running: say so now.
         log.error(`${event.error.message}\n  Check --server-url, or start a local server with \`captun server\`.`);
@@ -99,10 +112,11 @@ function reportEvent(event: TunnelEvent): number | undefined {
   }
 }
 
-function printBanner(origin: string, publicUrl: string, showQr: boolean): void {
+function printBanner(origin: string, publicUrl: string, showQr: boolean, accessLine?: string): void {
   log.info(`\n  ${pc.bold("captun")}  ${pc.dim("tunnel open")}\n`);
   log.info(urlLine("Local", origin.replace(/\/$/, "")));
   log.info(urlLine("Public", publicUrl));
+  if (accessLine) log.dim(`            ${accessLine}`);
   if (showQr) log.info(`\n${qrCode(publicUrl)}`);
   log.info(pc.dim("\n  Ctrl-C to stop\n"));
 }

@@ -18,7 +18,13 @@ const VALUE_FLAGS = new Set(
 );
 const SUBCOMMANDS = new Set(["dev", "serve", "build", "preview", "optimize"]);
 /** captun's own flags, taken out before Vite sees the rest; passed on as the environment the plugin reads. */
-const CAPTUN_FLAGS: Record<string, string> = { "--name": "CAPTUN_NAME", "--server-url": "CAPTUN_SERVER_URL", "--secret": "CAPTUN_SECRET" };
+const CAPTUN_FLAGS: Record<string, string> = {
+  "--name": "CAPTUN_NAME",
+  "--server-url": "CAPTUN_SERVER_URL",
+  "--secret": "CAPTUN_SECRET",
+  "--access": "CAPTUN_ACCESS",
+  "--passcode": "CAPTUN_PASSCODE",
+};
 
 export interface ViteInvocation {
   /** Arguments for Vite, without captun's flags, `--config` and `--configLoader`. */

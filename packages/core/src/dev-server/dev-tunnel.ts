@@ -82,6 +82,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
+      access: settings.access,
       // Visitors never reach the framework's editor, source-file and restart endpoints (dev-endpoints.ts).
       fetch: blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath)),
       connectWebSocket: blockDevEndpointUpgrades(connectWebSocket),

@@ -47,6 +47,19 @@ export interface CaptunDevOptions {
    */
   qr?: boolean;
   /**
+   * Who may open the public URL, checked by the captun server before a request reaches this
+   * machine (docs/access.md): `"private"` (the printed link is your way in, `captun share` makes
+   * more), `{ passcode }` (links, or a passcode form / HTTP Basic), or `"public"` (anyone with the URL).
+   * @default `CAPTUN_ACCESS` (`public` / `private`) or `CAPTUN_PASSCODE`, else `"private"`
+   */
+  access?: "public" | "private" | { passcode: string };
+  /**
+   * Paths anyone may open even when the preview is private, e.g. `["/api/webhooks/**"]` for webhook
+   * senders, which have no cookie. `*` stays within a path segment, `**` crosses them.
+   * @default []
+   */
+  publicPaths?: string[];
+  /**
    * The captun config file holding the server settings and the per-project names.
    * @default `$XDG_CONFIG_HOME/captun/config.json`
    */

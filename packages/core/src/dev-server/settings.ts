@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
+import type { AccessPolicy } from "../access-policy.ts";
 import { type CaptunConfig, configPath, readConfig, resolveServerSettings, type ServerSettings, updateConfig } from "../config.ts";
 import { canonicalizeTunnelName, type RoutingMode, tunnelUrlFor } from "../routing.ts";
+import { devAccessPolicy, devShareUrl } from "./access.ts";
 import type { CaptunDevOptions } from "./options.ts";
 
 /** Everything a dev server needs to know about its tunnel before it reads its own config. */
@@ -18,6 +20,10 @@ export interface DevTunnelSettings {
   publicHostname: string;
   /** `/<name>` under folder routing (the app runs below it), `""` under subdomain routing. */
   pathPrefix: string;
+  /** Who may open the public URL (docs/access.md). */
+  access: AccessPolicy;
+  /** The URL to print: the owner's share link, or the public URL with a trailing slash when public. */
+  shareUrl: string;
 }
 
 /** Why no tunnel can be set up, worded as what the user should do. */
@@ -76,6 +82,12 @@ export async function resolveDevTunnelSettings(
       problem: `Subdomain routing needs a custom hostname to put "${name}" under (${JSON.stringify(customHostname)} does not work). Set \`customHostname\` or CAPTUN_CUSTOM_HOSTNAME, or use \`routing: "folder"\`.`,
     };
   }
+  let access: AccessPolicy;
+  try {
+    access = devAccessPolicy(options, env);
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
   return {
     name,
     serverUrl: server.serverUrl,
@@ -85,6 +97,8 @@ export async function resolveDevTunnelSettings(
     tunnelUrl,
     publicHostname: new URL(tunnelUrl).hostname,
     pathPrefix: routing === "folder" ? `/${name}` : "",
+    access,
+    shareUrl: await devShareUrl(tunnelUrl, name, server.secret, access),
   };
 }
 

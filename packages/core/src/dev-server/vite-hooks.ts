@@ -2,6 +2,7 @@
 // running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
 import type { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
+import { accessNote } from "./access.ts";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
@@ -57,10 +58,10 @@ export function attachToViteServer(
     pathPrefix,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
   });
-  const publicUrl = `${resolved.tunnelUrl}/`;
+  const publicUrl = resolved.shareUrl;
   wrapPrintUrls(server, () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
-    return [publicUrlLine(publicUrl), exposureLine(), ...(qr ? qrCodeLines(publicUrl) : [])];
+    return [publicUrlLine(publicUrl, accessNote(resolved.access)), exposureLine(), ...(qr ? qrCodeLines(publicUrl) : [])];
   });
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
