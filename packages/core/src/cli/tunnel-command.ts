@@ -63,6 +63,9 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
       );
     }
     await Promise.race([draining.drain(), delay(graceMs)]);
+    draining.closeWebSockets();
+    // Let the tunnel send those close frames before its own socket closes.
+    await new Promise((resolve) => setImmediate(resolve));
     await tunnel.close();
   });
   try {
