@@ -6,6 +6,7 @@ import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
+import { keepServingThroughUnexpectedErrors } from "./last-resort.ts";
 import { log, urlLine } from "./log.ts";
 import { generateTunnelName, tunnelNameFromFlag } from "./names.ts";
 import { onShutdownSignal } from "./signals.ts";
@@ -31,6 +32,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: values.secret });
   if (!server) throw new CaptunUsageError(noServerMessage());
 
+  const removeLastResort = keepServingThroughUnexpectedErrors();
   const originFetcher = createOriginFetcher(origin);
   const draining = createDrainingFetcher(originFetcher);
   let everConnected = false;
@@ -72,6 +74,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
     await tunnel.stopped;
   } finally {
     removeSignalHandlers();
+    removeLastResort();
     await originFetcher.close();
   }
   return exitCode;
