@@ -177,6 +177,29 @@ describe("captun server + captun <port>", () => {
     wss.close();
   });
 
+  it("when --grace runs out, a response still streaming ends in an error the visitor sees, and the server says why", async () => {
+    await using home = await tempConfigHome();
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    await using origin = await startOriginOn("127.0.0.1", (_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("never finishes");
+      arrived();
+    });
+    await using server = await startCliServer(home.path);
+    await using tunnel = await startTunnel(home.path, [String(origin.port), "--name", uniqueName("grace"), "--grace", "1"]);
+    const response = await visit(tunnel.publicUrl, { headers: { "accept-encoding": "identity" } });
+    await slowArrived;
+    const body = response.text().catch((error: Error) => error);
+    tunnel.child.kill("SIGTERM");
+    expect(await tunnel.exited).toBe(0);
+    expect(await body).toBeInstanceOf(Error);
+    await server.waitFor(/captun <port> stopped before this response ended \(--grace 1 s ran out\)/);
+    expect(server.output).not.toMatch(/disposed without calling close/);
+  });
+
   it("exits at once on a second signal, even with a request in flight", async () => {
     await using home = await tempConfigHome();
     let arrived!: () => void;

@@ -16,6 +16,12 @@ export interface DrainingFetcher {
   drain(): Promise<void>;
   /** Closes every open WebSocket with 1001 (going away), visitor and origin side. */
   closeWebSockets(): void;
+  /**
+   * Ends every response body still streaming with an error saying why, so the visitor sees a
+   * broken body (never a clean short one) and the server logs that reason instead of a bare
+   * "disposed without calling close()".
+   */
+  abortInFlight(reason: string): void;
 }
 
 /**
@@ -28,6 +34,7 @@ export function createDrainingFetcher(inner: Fetcher): DrainingFetcher {
   let inFlight = 0;
   let draining = false;
   let idle: (() => void) | undefined;
+  const bodies = new Set<(error: Error) => void>();
   const finished = () => {
     inFlight--;
     if (inFlight === 0) idle?.();
@@ -48,7 +55,7 @@ export function createDrainingFetcher(inner: Fetcher): DrainingFetcher {
       finished();
       return response;
     }
-    return new Response(onBodyEnd(response.body, finished), response);
+    return new Response(onBodyEnd(response.body, finished, bodies), response);
   };
   const sockets = new Set<GoingAwaySocket>();
   const innerConnect = inner.connectWebSocket;
@@ -81,6 +88,9 @@ export function createDrainingFetcher(inner: Fetcher): DrainingFetcher {
     },
     closeWebSockets() {
       for (const socket of sockets) socket.goAway();
+    },
+    abortInFlight(reason) {
+      for (const abort of bodies) abort(new Error(reason));
     },
   };
 }
@@ -138,17 +148,30 @@ function goingAwaySocket(socket: TunnelWebSocket, onClosed: () => void): GoingAw
   };
 }
 
-/** Passes `body` through unchanged, calling `onEnd` once when it ends, fails or is cancelled. */
-function onBodyEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): ReadableStream<Uint8Array> {
+/**
+ * Passes `body` through unchanged, calling `onEnd` once when it ends, fails or is cancelled.
+ * While it streams, `aborts` holds a function that errors it.
+ */
+function onBodyEnd(body: ReadableStream<Uint8Array>, onEnd: () => void, aborts: Set<(error: Error) => void>): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let ended = false;
+  let abort: ((error: Error) => void) | undefined;
   const end = () => {
     if (ended) return;
     ended = true;
+    if (abort) aborts.delete(abort);
     onEnd();
   };
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        abort = (error) => {
+          end();
+          controller.error(error);
+          void reader.cancel(error).catch(() => {});
+        };
+        aborts.add(abort);
+      },
       async pull(controller) {
         try {
           const { done, value } = await reader.read();

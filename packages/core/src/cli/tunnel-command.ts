@@ -65,6 +65,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
       );
     }
     await Promise.race([draining.drain(), delay(graceMs)]);
+    draining.abortInFlight(`captun <port> stopped before this response ended (--grace ${graceMs / 1000} s ran out)`);
     draining.closeWebSockets();
     // Let the tunnel send those close frames before its own socket closes.
     await new Promise((resolve) => setImmediate(resolve));
