@@ -5,6 +5,7 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { createCaptunTunnel } from "../src/client.ts";
 import { keepTunnelOpen } from "../src/persistent-tunnel.ts";
 import { startOrigin, startTestServer, uniqueName, visit } from "./_harness.ts";
@@ -106,5 +107,24 @@ describe("a client that reconnects", () => {
       await tunnel.closed;
     }
     expect(getEventListeners(signal, "abort")).toHaveLength(0);
+  });
+});
+
+describe("connecting", () => {
+  it("gives up after connectTimeoutMs when the server opens the socket but never registers the tunnel", async () => {
+    // A WebSocket server that accepts and then says nothing: a wedged or wrong server.
+    const silent = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    await new Promise((resolve) => silent.once("listening", resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      const started = Date.now();
+      await expect(
+        createCaptunTunnel({ url: `http://127.0.0.1:${port}/t`, fetch: () => new Response("ok"), connectTimeoutMs: 500 }),
+      ).rejects.toMatchObject({ name: "CaptunConnectError", message: expect.stringMatching(/did not register the tunnel within 500 ms/) });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const client of silent.clients) client.terminate();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
