@@ -9,6 +9,7 @@ import {
   createDevTunnel,
   type DevTunnel,
   type DevTunnelSettings,
+  exposureLine,
   qrCodeLines,
   resolveDevTunnelSettings,
 } from "captun/dev-server";
@@ -80,7 +81,7 @@ function bannerLines(settings: DevTunnelSettings | string | undefined, tunnel: D
   const url = `${settings.tunnelUrl}/`;
   if (!tunnel?.sharing) return [`${label}  ${pc.cyan(url)}  ${pc.dim("press t + enter to share")}`];
   const qr = options.qr ?? process.stdout.isTTY === true;
-  return [`${label}  ${pc.cyan(url)}`, ...(qr ? qrCodeLines(url) : [])];
+  return [`${label}  ${pc.cyan(url)}`, exposureLine(""), ...(qr ? qrCodeLines(url) : [])];
 }
 
 /** Tunnel news through Astro's logger, whose `[@captun/astro]` label already says who speaks. */

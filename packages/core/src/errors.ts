@@ -32,7 +32,9 @@ export type CaptunErrorCode =
   | "headers-too-large"
   | "unauthorized"
   | "bad-request"
-  | "websocket-unsupported";
+  | "websocket-unsupported"
+  | "response-headers-too-large"
+  | "dev-endpoint-blocked";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

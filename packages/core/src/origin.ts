@@ -1,7 +1,14 @@
 import { Readable } from "node:stream";
-import { Agent, type Dispatcher, request as undiciRequest } from "undici";
+import { Agent, type Dispatcher } from "undici";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { webStreamFromNode } from "./_node-body.ts";
+import {
+  headersTooLargeResponse,
+  isHeadersOverflow,
+  ORIGIN_MAX_HEADER_SIZE,
+  originBasePath,
+  originRequestTarget,
+} from "./_origin-target.ts";
 import { stripHopByHop } from "./http.ts";
 import type { Fetcher } from "./server.ts";
 import type { WebSocketConnector } from "./websocket.ts";
@@ -32,25 +39,33 @@ export function createOriginFetcher(
   options: OriginFetcherOptions = {},
 ): Fetcher & { connectWebSocket: WebSocketConnector; close(): Promise<void> } {
   const origin = new URL(target);
-  const basePath = origin.pathname.replace(/\/$/, "");
+  const basePath = originBasePath(origin);
   const agent =
     options.dispatcher ??
     new Agent({
       connect: { ...localhostConnectOptions, autoSelectFamily: true },
       keepAliveTimeout: 10_000,
+      maxHeaderSize: ORIGIN_MAX_HEADER_SIZE,
     });
   const fetcher = async (request: Request): Promise<Response> => {
-    const incoming = new URL(request.url);
     const headers = stripHopByHop(new Headers(request.headers));
     if (options.rewriteHost) headers.set("host", origin.host);
     const hasBody = request.body !== null && request.method !== "GET" && request.method !== "HEAD";
-    const answer = await undiciRequest(new URL(basePath + incoming.pathname + incoming.search, origin.origin), {
-      method: request.method as "GET",
-      headers: toHeaderRecord(headers),
-      body: hasBody ? Readable.fromWeb(request.body as never) : null,
-      dispatcher: agent,
-      signal: request.signal,
-    });
+    let answer: Dispatcher.ResponseData;
+    try {
+      // Origin and path travel apart: the visitor's path can never choose the host (_origin-target.ts).
+      answer = await agent.request({
+        origin: origin.origin,
+        path: originRequestTarget(basePath, request.url),
+        method: request.method as Dispatcher.HttpMethod,
+        headers: toHeaderRecord(headers),
+        body: hasBody ? Readable.fromWeb(request.body as never) : null,
+        signal: request.signal,
+      });
+    } catch (error) {
+      if (isHeadersOverflow(error)) return headersTooLargeResponse(request);
+      throw error;
+    }
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value === undefined) continue;

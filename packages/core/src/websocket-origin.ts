@@ -3,6 +3,13 @@ import type { Duplex } from "node:stream";
 import { Readable } from "node:stream";
 import WebSocket from "ws";
 import { localhostConnectOptions } from "./_localhost.ts";
+import {
+  headersTooLargeResponse,
+  isHeadersOverflow,
+  ORIGIN_MAX_HEADER_SIZE,
+  originBasePath,
+  originRequestTarget,
+} from "./_origin-target.ts";
 import { stripHopByHop } from "./http.ts";
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from "./protocol.ts";
 import { type AcceptedWebSocket, offeredSubprotocols, type TunnelWebSocket, type WebSocketConnector } from "./websocket.ts";
@@ -37,12 +44,10 @@ export interface OriginWebSocketOptions {
  */
 export function createOriginWebSocketConnector(target: string | URL, options: OriginWebSocketOptions = {}): WebSocketConnector {
   const origin = new URL(target);
-  const basePath = origin.pathname.replace(/\/$/, "");
+  const basePath = originBasePath(origin);
   return (request) => {
     if (request.signal.aborted) return Promise.reject(request.signal.reason);
-    const incoming = new URL(request.url);
-    const url = new URL(basePath + incoming.pathname + incoming.search, origin.origin);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const url = upstreamWebSocketUrl(origin, originRequestTarget(basePath, request.url));
     const protocols = offeredSubprotocols(request.headers);
     const headers = stripHopByHop(new Headers(request.headers));
     for (const name of HANDSHAKE_HEADERS) headers.delete(name);
@@ -54,6 +59,7 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
         perMessageDeflate: false,
         // One byte over our limit lets the bridge close with 1009 and a clear reason instead of ws.
         maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES + 1,
+        maxHeaderSize: ORIGIN_MAX_HEADER_SIZE,
         handshakeTimeout: options.handshakeTimeoutMs ?? 30_000,
         ...(options.createConnection ? { createConnection: options.createConnection as never } : {}),
       });
@@ -90,10 +96,26 @@ export function createOriginWebSocketConnector(target: string | URL, options: Or
       });
       socket.once("error", (error) => {
         settle();
-        reject(error);
+        if (isHeadersOverflow(error)) resolve(headersTooLargeResponse(request));
+        else reject(error);
       });
     });
   };
+}
+
+/**
+ * The origin's WebSocket URL for a request target, built from parts: `ws` takes host and port from
+ * the URL's own fields and sends `pathname + search` as the target, so a target like
+ * `//other:3001/x` stays a path on the origin (_origin-target.ts).
+ */
+function upstreamWebSocketUrl(origin: URL, target: string): URL {
+  const url = new URL(origin.origin);
+  url.protocol = origin.protocol === "https:" ? "wss:" : "ws:";
+  const query = target.indexOf("?");
+  url.pathname = query === -1 ? target : target.slice(0, query);
+  url.search = query === -1 ? "" : target.slice(query);
+  if (url.host !== origin.host) throw new Error(`refusing a WebSocket target that leaves the origin: ${target}`);
+  return url;
 }
 
 function headersOf(res: IncomingMessage): Headers {

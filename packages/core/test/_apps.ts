@@ -2,10 +2,12 @@
 // requests with a chosen Host, and Debian's Chromium through playwright-core.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { type IncomingMessage, request } from "node:http";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, delimiter, dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { type Browser, chromium, type Page } from "playwright-core";
 import type { CaptunConfig } from "../src/config.ts";
@@ -94,6 +96,15 @@ export function runNode(args: string[], cwd: string, env: Record<string, string>
   };
 }
 
+/** A port free right now, for servers that refuse `--port 0` (`next dev`). */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 /** A GET with a chosen `Host` header. undici's fetch silently drops a caller's `Host`; node:http does not. */
 export async function statusWithHost(url: string, host: string): Promise<number> {
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
@@ -103,10 +114,24 @@ export async function statusWithHost(url: string, host: string): Promise<number>
   return response.statusCode ?? 0;
 }
 
-/** Debian's Chromium driven by playwright-core (never a browser download). */
+const CHROMIUM_NAMES = ["chromium", "chromium-browser", "google-chrome-stable", "google-chrome"];
+
+/** `CHROMIUM_PATH`, else the first Chromium or Chrome on `PATH`, else Debian's path. */
+export function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    for (const name of CHROMIUM_NAMES) {
+      const candidate = join(dir, name);
+      if (dir && existsSync(candidate)) return candidate;
+    }
+  }
+  return "/usr/bin/chromium";
+}
+
+/** A system Chromium driven by playwright-core (never a browser download). */
 export async function launchChromium(): Promise<Browser & AsyncDisposable> {
   const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath(),
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });

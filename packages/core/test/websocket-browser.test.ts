@@ -1,6 +1,6 @@
-import { chromium } from "playwright-core";
 import { expect, it } from "vitest";
 import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
+import { launchChromium } from "./_apps.ts";
 import { startTestServer, uniqueName } from "./_harness.ts";
 import { startWsOrigin } from "./_websocket-harness.ts";
 
@@ -25,10 +25,7 @@ it("lets a page served through the tunnel talk to its origin over a WebSocket in
   await using origin = await startWsOrigin({ page: PAGE });
   const fetcher = createOriginFetcher(origin.url);
   await using tunnel = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName("page")), secret: server.secret, fetch: fetcher });
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  await using browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(tunnel.url);
@@ -36,7 +33,6 @@ it("lets a page served through the tunnel talk to its origin over a WebSocket in
     expect(result).toEqual({ protocol: "demo", got: ["hello from the page", [1, 2, 3]], code: 4100 });
     expect(origin.upgrades[0]?.headers.origin).toBe(new URL(tunnel.url).origin);
   } finally {
-    await browser.close();
     await fetcher.close();
   }
 });

@@ -10,6 +10,7 @@ import {
   type DevTunnelLogger,
   type DevTunnelProblem,
   type DevTunnelSettings,
+  exposureLine,
   findListeningHttpServer,
   qrCodeLines,
 } from "captun/dev-server";
@@ -89,5 +90,6 @@ export function warnNotShared(problem: string): void {
 /** The public URL in the layout of Next's `- Local:` / `- Network:` lines. */
 function printPublicUrl(url: string, qr: boolean): void {
   console.log(`- Public:        ${pc.cyan(url)}`);
+  console.log(exposureLine(" ".repeat(17)));
   if (qr) for (const line of qrCodeLines(url)) console.log(line);
 }

@@ -1,10 +1,11 @@
 // Test helpers for the Next playground: a throwaway copy of the app (tests edit its sources) and
 // the real `next dev` CLI. Config homes and Chromium come from core's shared app-test helpers.
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
+
+export { freePort } from "../../../packages/core/test/_apps.ts";
 
 export const PLAYGROUND = fileURLToPath(new URL("..", import.meta.url));
 const NEXT_BIN = join(PLAYGROUND, "node_modules/next/dist/bin/next");
@@ -18,15 +19,6 @@ export async function copyApp(): Promise<{ root: string } & AsyncDisposable> {
   const tsconfig = join(root, "tsconfig.json");
   await writeFile(tsconfig, (await readFile(tsconfig, "utf8")).replace('"../../tsconfig.base.json"', '"../../../tsconfig.base.json"'));
   return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
-}
-
-/** A port free right now: `next dev` refuses `--port 0`. */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 /** `next dev` in `root`, as `pnpm dev` runs it, with telemetry and colours off. */

@@ -12,3 +12,12 @@ export function publicUrlLine(url: string | undefined, note?: string): string {
 export function qrCodeLines(url: string): string[] {
   return isLoopbackUrl(url) ? [] : qrCode(url).split("\n");
 }
+
+/** What a shared dev server exposes, said once under its public URL (docs/security.md has the rest). */
+export const EXPOSURE_NOTE =
+  "anyone with this URL can use the app and read its module source and HMR messages; editor and file endpoints stay local (captun docs/security.md)";
+
+/** {@link EXPOSURE_NOTE}, dimmed and indented to sit under the public URL. */
+export function exposureLine(indent = " ".repeat(14)): string {
+  return indent + pc.dim(EXPOSURE_NOTE);
+}

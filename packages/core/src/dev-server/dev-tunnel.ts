@@ -1,6 +1,7 @@
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin.ts";
+import { blockDevEndpoints, blockDevEndpointUpgrades } from "./dev-endpoints.ts";
 import { createInjectingAgent, createInjectingConnection, type HttpServerSource } from "./inject.ts";
 import { withRootPath } from "./root-path.ts";
 import type { DevTunnelSettings } from "./settings.ts";
@@ -81,8 +82,9 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
-      fetch: rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath),
-      connectWebSocket,
+      // Visitors never reach the framework's editor, source-file and restart endpoints (dev-endpoints.ts).
+      fetch: blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath)),
+      connectWebSocket: blockDevEndpointUpgrades(connectWebSocket),
       onEvent: (event) => report(event, settings, logger),
     });
     entry.close = async () => {

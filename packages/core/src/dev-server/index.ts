@@ -1,6 +1,6 @@
 // `captun/dev-server`: the framework-agnostic dev-server core the framework adapters build on.
 
-export { publicUrlLine, qrCodeLines } from "./banner.ts";
+export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
 export { findListeningHttpServer } from "./find-server.ts";
 export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";

@@ -5,6 +5,7 @@
 import type { OutgoingHttpHeaders, Server } from "node:http";
 import { type Duplex, duplexPair } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
+import { ORIGIN_MAX_HEADER_SIZE } from "../_origin-target.ts";
 import { addressFromPoolHostname, LOCAL_VISITOR_ADDRESS, visitorAddressFromHeaders, visitorPoolOrigin } from "./visitor-address.ts";
 
 /** Returns the dev server's HTTP server right now (frameworks replace it on restart), if any. */
@@ -54,6 +55,7 @@ export function injectConnection(source: HttpServerSource, remoteAddress = LOCAL
 export function createInjectingAgent(source: HttpServerSource): Dispatcher {
   const agent = new Agent({
     keepAliveTimeout: 10_000,
+    maxHeaderSize: ORIGIN_MAX_HEADER_SIZE,
     connect(options, callback) {
       // undici hangs when `connect` calls back synchronously.
       setImmediate(() => {

@@ -2,7 +2,7 @@
 // running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
 import type { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
-import { publicUrlLine, qrCodeLines } from "./banner.ts";
+import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
@@ -60,7 +60,7 @@ export function attachToViteServer(
   const publicUrl = `${resolved.tunnelUrl}/`;
   wrapPrintUrls(server, () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
-    return [publicUrlLine(publicUrl), ...(qr ? qrCodeLines(publicUrl) : [])];
+    return [publicUrlLine(publicUrl), exposureLine(), ...(qr ? qrCodeLines(publicUrl) : [])];
   });
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
