@@ -74,7 +74,7 @@ async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Head
 /** The rest of a body whose first `parts` were already read, and maybe a read still pending. */
 function continued(
   parts: Uint8Array[],
-  pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined,
+  pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]> | undefined,
   reader: ReadableStreamDefaultReader<Uint8Array>,
 ): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>(
