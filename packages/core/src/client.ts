@@ -67,14 +67,17 @@ export interface CaptunTunnel extends AsyncDisposable {
 class ClientMain extends RpcTarget implements TunnelClientApi {
   readonly #fetch: Fetcher;
   readonly #connectWebSocket: WebSocketConnector | undefined;
-  constructor(fetcher: Fetcher, connectWebSocket = fetcher.connectWebSocket) {
+  /** Aborts when the session ends: requests and bodies still running have nobody to answer. */
+  readonly #sessionEnded: AbortSignal;
+  constructor(fetcher: Fetcher, connectWebSocket: WebSocketConnector | undefined, sessionEnded: AbortSignal) {
     super();
     this.#fetch = fetcher;
-    this.#connectWebSocket = connectWebSocket;
+    this.#connectWebSocket = connectWebSocket ?? fetcher.connectWebSocket;
+    this.#sessionEnded = sessionEnded;
   }
   async fetch(wire: WireRequest): Promise<WireResponse> {
-    const response = await this.#fetch(fromWireRequest(wire));
-    return toWireResponse(response, wire.method);
+    const response = await this.#fetch(fromWireRequest(wire, this.#sessionEnded));
+    return toWireResponse(response, wire.method, this.#sessionEnded);
   }
   connectWebSocket(wire: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult> {
     return connectOriginWebSocket(this.#connectWebSocket, wire, peer as RpcStub<WebSocketEndApi>);
@@ -107,7 +110,9 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
     },
   });
   await waitForOpen(socket, url, options);
-  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket));
+  const sessionEnded = new AbortController();
+  void transport.closed.then((c) => sessionEnded.abort(new CaptunConnectError(`the tunnel session ended (${c.code} ${c.reason})`.trim())));
+  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket, sessionEnded.signal));
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
   const stopHeartbeat = startHeartbeat({
     intervalMs: options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS,
@@ -129,18 +134,30 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   };
   const onAbort = () => void close();
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // A session that ends on its own must not leave its listener on a long-lived signal.
+  void transport.closed.then(() => options.signal?.removeEventListener("abort", onAbort));
 
   let info: Awaited<ReturnType<TunnelServerApi["ready"]>>;
+  const readyTimeoutMs = options.connectTimeoutMs ?? 15_000;
+  let readyTimer: ReturnType<typeof setTimeout> | undefined;
   try {
     info = await Promise.race([
       server.ready(),
       transport.closed.then((c) => {
         throw new CaptunConnectError(`the server closed the tunnel before it was ready (${c.code} ${c.reason})`.trim());
       }),
+      new Promise<never>((_, reject) => {
+        readyTimer = setTimeout(
+          () => reject(new CaptunConnectError(`the server at ${url.origin} did not register the tunnel within ${readyTimeoutMs} ms`)),
+          readyTimeoutMs,
+        );
+      }),
     ]);
   } catch (error) {
     await close();
     throw error;
+  } finally {
+    clearTimeout(readyTimer);
   }
   return {
     url: info.url,

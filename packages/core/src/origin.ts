@@ -76,6 +76,7 @@ export function createOriginFetcher(
     if (nullBody) answer.body.resume();
     return new Response(nullBody ? null : webStreamFromNode(answer.body), {
       status: answer.statusCode,
+      statusText: answer.statusText,
       headers: responseHeaders,
     });
   };

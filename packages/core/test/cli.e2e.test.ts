@@ -5,8 +5,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { ERROR_HEADER } from "../src/index.ts";
 import { uniqueName, visit } from "./_harness.ts";
+import { closed, openVisitor } from "./_websocket-harness.ts";
 import { type CliProcess, runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 
 const execFileAsync = promisify(execFile);
@@ -131,6 +133,72 @@ describe("captun server + captun <port>", () => {
     const response = await slow;
     expect(await response.text()).toBe("first half, second half");
     expect(await tunnel.exited).toBe(0);
+  });
+
+  it("carries WebSockets; on SIGTERM refuses new upgrades, keeps open sockets while requests drain, then closes them with 1001", async () => {
+    await using home = await tempConfigHome();
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    await using origin = await startOriginOn("127.0.0.1", async (_req, res) => {
+      res.write("first half, ");
+      arrived();
+      await released;
+      res.end("second half");
+    });
+    const wss = new WebSocketServer({ server: origin });
+    wss.on("connection", (ws) => ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary })));
+    await using _server = await startCliServer(home.path);
+    await using tunnel = await startTunnel(home.path, [String(origin.port), "--name", uniqueName("ws")]);
+
+    await using socket = await openVisitor(`${tunnel.publicUrl}/echo`);
+    socket.send("hello through captun <port>");
+    expect((await socket.next()).data).toBe("hello through captun <port>");
+    socket.send(Buffer.from([1, 2, 3]));
+    expect(await socket.next()).toEqual({ data: Buffer.from([1, 2, 3]), binary: true });
+
+    const slow = visit(`${tunnel.publicUrl}/slow`);
+    await slowArrived;
+    const socketClosed = closed(socket);
+    tunnel.child.kill("SIGTERM");
+    await tunnel.waitFor(/Stopping: waiting up to 10 s for 1 request/);
+    await expect(openVisitor(`${tunnel.publicUrl}/late`)).rejects.toMatchObject({ status: 503 });
+    socket.send("still open while requests drain");
+    expect((await socket.next()).data).toBe("still open while requests drain");
+
+    release();
+    expect(await (await slow).text()).toBe("first half, second half");
+    expect(await socketClosed).toEqual({ code: 1001, reason: "captun: the tunnel is shutting down" });
+    expect(await tunnel.exited).toBe(0);
+    wss.close();
+  });
+
+  it("when --grace runs out, a response still streaming ends in an error the visitor sees, and the server says why", async () => {
+    await using home = await tempConfigHome();
+    let arrived!: () => void;
+    const slowArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    await using origin = await startOriginOn("127.0.0.1", (_req, res) => {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("never finishes");
+      arrived();
+    });
+    await using server = await startCliServer(home.path);
+    await using tunnel = await startTunnel(home.path, [String(origin.port), "--name", uniqueName("grace"), "--grace", "1"]);
+    const response = await visit(tunnel.publicUrl, { headers: { "accept-encoding": "identity" } });
+    await slowArrived;
+    const body = response.text().catch((error: Error) => error);
+    tunnel.child.kill("SIGTERM");
+    expect(await tunnel.exited).toBe(0);
+    expect(await body).toBeInstanceOf(Error);
+    await server.waitFor(/captun <port> stopped before this response ended \(--grace 1 s ran out\)/);
+    expect(server.output).not.toMatch(/disposed without calling close/);
   });
 
   it("exits at once on a second signal, even with a request in flight", async () => {

@@ -113,7 +113,13 @@ describe("`astro dev` with captun() under subdomain routing", () => {
   it("hot-reloads an edited island in a browser on the public URL, keeping the page", async () => {
     await using watched = await watchedPage(browser);
     const { page, problems } = watched;
+    // The update arrives over Vite's HMR WebSocket, opened to the public host through the tunnel.
+    const hmrSocket = page.waitForEvent("websocket", {
+      predicate: (socket) => socket.url().startsWith(publicUrl.replace(/^http/, "ws")),
+      timeout: 15_000,
+    });
     await page.goto(publicUrl);
+    await hmrSocket;
     await page.waitForSelector("astro-island:not([ssr])");
     await page.evaluate(() => {
       (window as { marker?: string }).marker = "still here";

@@ -8,6 +8,7 @@ import { tunnelUrlFor } from "../routing.ts";
 import { ACCESS_OPTIONS, accessPolicyFromFlags } from "./access-flags.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
+import { keepServingThroughUnexpectedErrors } from "./last-resort.ts";
 import { log, urlLine } from "./log.ts";
 import { generateTunnelName, tunnelNameFromFlag } from "./names.ts";
 import { onShutdownSignal } from "./signals.ts";
@@ -37,6 +38,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   const tunnelUrl = tunnelUrlFor(server.serverUrl, name, server.customHostname);
   const shareUrl = access.mode === "public" ? undefined : await devShareUrl(tunnelUrl, name, server.secret, access);
 
+  const removeLastResort = keepServingThroughUnexpectedErrors();
   const originFetcher = createOriginFetcher(origin);
   const draining = createDrainingFetcher(originFetcher);
   let everConnected = false;
@@ -78,12 +80,17 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
     // The server holds new requests for a successor (a restart) while these finish.
     await tunnel.current?.leave();
     await Promise.race([draining.drain(), delay(graceMs)]);
+    draining.abortInFlight(`captun <port> stopped before this response ended (--grace ${graceMs / 1000} s ran out)`);
+    draining.closeWebSockets();
+    // Let the tunnel send those close frames before its own socket closes.
+    await new Promise((resolve) => setImmediate(resolve));
     await tunnel.close();
   });
   try {
     await tunnel.stopped;
   } finally {
     removeSignalHandlers();
+    removeLastResort();
     await originFetcher.close();
   }
   return exitCode;
