@@ -1,7 +1,22 @@
 // The runtime-neutral part of captun: what a Worker or Durable Object can import.
-export { CaptunAuthError, CaptunConnectError, CaptunError, type CaptunErrorCode, errorResponse } from "./errors.ts";
+export {
+  CaptunAuthError,
+  CaptunConnectError,
+  CaptunError,
+  type CaptunErrorCode,
+  CaptunProtocolError,
+  errorResponse,
+} from "./errors.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
-export { CloseCode, CONNECT_PATH, ERROR_HEADER, type TunnelInfo, WebSocketCloseCode } from "./protocol.ts";
+export {
+  CloseCode,
+  CONNECT_PATH,
+  ERROR_HEADER,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type TunnelInfo,
+  WebSocketCloseCode,
+} from "./protocol.ts";
 export {
   canonicalizeTunnelName,
   getTunnelNameFromUrl,

@@ -1,7 +1,7 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { untilAborted } from "./_abortable.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
-import { CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
+import { CONNECT_PATH, PROTOCOL_VERSION, type TunnelClientApi, type TunnelInfo, type TunnelServerApi } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 import type { WebSocketConnector } from "./websocket.ts";
 import { acceptVisitorWebSocket } from "./websocket-accept.ts";
@@ -54,7 +54,7 @@ class ServerMain extends RpcTarget implements TunnelServerApi {
 /** Starts the server side of a tunnel on a WebSocket that is already accepted or open. */
 export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: AcceptTunnelOptions = {}): AcceptedTunnel {
   const transport = new WebSocketTransport(socket);
-  const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name };
+  const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name, protocol: options.info?.protocol ?? PROTOCOL_VERSION };
   const session = new RpcSession<TunnelClientApi>(transport, new ServerMain(info));
   const client = session.getRemoteMain() as unknown as RpcStub<TunnelClientApi>;
   if (options.onDisconnect) void transport.closed.then(options.onDisconnect);

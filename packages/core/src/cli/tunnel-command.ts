@@ -4,7 +4,7 @@ import { createOriginFetcher } from "../origin.ts";
 import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
-import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
+import { CaptunUsageError, parseCommandArgs, parseInteger, secretFromFlags } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
 import { log, urlLine } from "./log.ts";
 import { generateTunnelName, tunnelNameFromFlag } from "./names.ts";
@@ -15,6 +15,7 @@ const OPTIONS = {
   name: { type: "string" },
   "server-url": { type: "string" },
   secret: { type: "string" },
+  "secret-file": { type: "string" },
   qr: { type: "boolean" },
   grace: { type: "string" },
 } as const;
@@ -28,7 +29,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   const origin = parseOriginTarget(positionals[0]!);
   const name = values.name ? tunnelNameFromFlag(values.name) : generateTunnelName();
   const graceMs = values.grace === undefined ? 10_000 : parseInteger(values.grace, "--grace", 0, 3600) * 1000;
-  const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: values.secret });
+  const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: secretFromFlags(values) });
   if (!server) throw new CaptunUsageError(noServerMessage());
 
   const originFetcher = createOriginFetcher(origin);
@@ -90,7 +91,12 @@ function reportEvent(event: TunnelEvent): number | undefined {
       log.error("Another client connected under this tunnel name and took it over. Stopping; pick another --name to run both.");
       return 1;
     case "unauthorized":
-      log.error(`${event.error.message}\n  Get the right secret with \`captun deploy\` (or \`captun server\` locally), or pass --secret.`);
+      log.error(
+        `${event.error.message}\n  Get the right secret with \`captun deploy\` (or \`captun server\` locally), or pass --secret-file / CAPTUN_SECRET.`,
+      );
+      return 1;
+    case "incompatible":
+      log.error(event.error.message);
       return 1;
     case "closed":
       return;
@@ -110,7 +116,7 @@ function noServerMessage(): string {
     `No captun server is configured (nothing in ${configPath()}). Pick one:`,
     "  • deploy your own to Cloudflare, once:   npx captun deploy",
     "  • or run one on this machine:            npx captun server   (then run this command again in another terminal)",
-    "  • or name one:                           npx captun 3000 --server-url https://captun.<account>.workers.dev --secret <secret>",
+    "  • or name one:                           CAPTUN_SECRET=<secret> npx captun 3000 --server-url https://captun.<account>.workers.dev",
   ].join("\n");
 }
 
