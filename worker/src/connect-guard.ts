@@ -68,14 +68,18 @@ export class ConnectGuard {
         "retry-after": String(seconds),
       });
     }
+    // Spent before the check and given back on success: guesses sent in parallel all see the
+    // budget their predecessors spent, instead of all passing while the first is still checked.
+    this.#addresses.spend(address, now);
+    if (!trusted) this.#names.spend(name, now);
     if (await bearerSecretMatches(request, this.#secret)) {
+      this.#addresses.refund(address, now);
+      if (!trusted) this.#names.refund(name, now);
       this.#trusted.delete(pair);
       this.#trusted.set(pair, now + TRUSTED_FOR_MS);
       if (this.#trusted.size > MAX_TRUSTED) this.#trusted.delete(this.#trusted.keys().next().value!);
       return undefined;
     }
-    this.#addresses.spend(address, now);
-    if (!trusted) this.#names.spend(name, now);
     return errorResponse(request, 401, "unauthorized", "Wrong or missing connect secret.");
   }
 }

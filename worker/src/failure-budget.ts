@@ -36,6 +36,14 @@ export class FailureBudget {
     if (this.#buckets.size > MAX_KEYS) this.#buckets.delete(this.#buckets.keys().next().value!);
   }
 
+  /** Gives back a failure spent ahead of a check that then succeeded. */
+  refund(key: string, now: number): void {
+    const bucket = this.#refilled(key, now);
+    if (!bucket) return;
+    bucket.left += 1;
+    if (bucket.left >= this.#limit) this.#buckets.delete(key);
+  }
+
   #refilled(key: string, now: number): Bucket | undefined {
     const bucket = this.#buckets.get(key);
     if (!bucket) return undefined;

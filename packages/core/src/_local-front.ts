@@ -52,7 +52,11 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     });
     pipeline(req, upstream, (error) => error && upstream.destroy());
   });
+  // Upgraded sockets leave the HTTP server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Socket>();
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     const upstream = connect(upstreamPort, "127.0.0.1", () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
       const headers = upstreamHeaders(req);
@@ -83,6 +87,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     port: typeof address === "object" && address ? address.port : port,
     async close() {
       server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
       agent.destroy();
     },
