@@ -21,7 +21,8 @@ export interface LocalFront {
 }
 
 export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
+  const agent = new Agent({ keepAlive: true });
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
     const upstream = httpRequest(
       {
@@ -40,6 +41,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
         pipeline(answer, res, (error) => error && res.destroy());
       },
     );
+    upstream.setNoDelay(true);
     upstream.on("error", () => {
       if (!res.headersSent)
         res
@@ -74,7 +76,6 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     upstream.on("error", end).on("close", end);
     socket.on("error", end).on("close", end);
   });
-  server.on("clientError", (_error, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
