@@ -27,20 +27,15 @@ export function scopeResponse(response: Response, scope: TunnelScope): Response 
   const cookies = response.headers.getSetCookie();
   const dropped = scope.folder ? FOLDER_ONLY_DROPPED.filter((name) => response.headers.has(name)) : [];
   if (cookies.length === 0 && dropped.length === 0) return response;
-  const headers = new Headers(response.headers);
+  // In place: every response here was built by captun (mutable headers), and a new Response
+  // around the same body could lose its declared length (workerd would then send it chunked).
+  const headers = response.headers;
   for (const name of dropped) headers.delete(name);
   if (cookies.length > 0) {
     headers.delete("set-cookie");
     for (const cookie of cookies) headers.append("set-cookie", scopeCookie(cookie, scope));
   }
-  const init: ResponseInit & { encodeBody: "manual"; webSocket?: WebSocket | null } = {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-    encodeBody: "manual",
-  };
-  if (response.webSocket) init.webSocket = response.webSocket;
-  return new Response(response.body, init);
+  return response;
 }
 
 /** One `Set-Cookie` value with its `Path` and `Domain` scoped to the tunnel. */
