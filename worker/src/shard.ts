@@ -29,8 +29,9 @@ export class CaptunServerShard extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
     if (!route) return errorResponse(request, 404, "tunnel-not-found", "This captun server has no tunnel at this address.");
-    if (route.pathAndQuery.split("?")[0] === CONNECT_PATH)
+    if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) {
       return (await this.#guard.admit(request, route.name)) ?? this.#connect(request, route.name);
+    }
     const folder = this.env.CUSTOM_HOSTNAME ? undefined : `/${route.name}`;
     const response = await this.#inFlight.run(route.name, request, () => this.#forward(request, route.name, route.pathAndQuery));
     return scopeResponse(response, { folder, hostname: new URL(request.url).hostname, originPath: route.pathAndQuery });
