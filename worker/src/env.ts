@@ -2,7 +2,10 @@ import type { CaptunServerShard } from "./shard.ts";
 
 export interface Env {
   CAPTUN_SERVER_SHARD: DurableObjectNamespace<CaptunServerShard>;
-  /** When set, clients must present it to connect. Set with `wrangler secret put CONNECT_SECRET`. */
+  /**
+   * Clients must present it to connect; without it every connect is refused. Set with
+   * `wrangler secret put CONNECT_SECRET` (`captun deploy` and `captun server` always set one).
+   */
   CONNECT_SECRET?: string;
   /** Subdomain routing on `<name>.<CUSTOM_HOSTNAME>`; folder routing (`/<name>/…`) when unset. */
   CUSTOM_HOSTNAME?: string;
@@ -16,6 +19,16 @@ export interface Env {
   RECONNECT_HOLD_MS?: string;
   /** How long a replaced client may take to finish its requests in flight before it is closed, in ms. @default "30000" */
   REPLACED_DRAIN_MS?: string;
+  /** Requests per tunnel waiting for their response headers; more get 429. @default "256" */
+  MAX_REQUESTS_IN_FLIGHT?: string;
+  /** A request body that sends nothing for this long ends with 408, in ms. @default "30000" */
+  BODY_IDLE_TIMEOUT_MS?: string;
+  /** Wrong connect secrets one address may send per `CONNECT_FAILURE_WINDOW_MS`. @default "5" */
+  CONNECT_FAILURES_PER_ADDRESS?: string;
+  /** Wrong connect secrets one tunnel name may receive per `CONNECT_FAILURE_WINDOW_MS`. @default "20" */
+  CONNECT_FAILURES_PER_NAME?: string;
+  /** The window over which the failure budgets above refill completely, in ms. @default "60000" */
+  CONNECT_FAILURE_WINDOW_MS?: string;
 }
 
 export function numberSetting(value: string | undefined, fallback: number): number {

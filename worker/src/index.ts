@@ -1,4 +1,4 @@
-import { bearerSecretMatches, CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
+import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
 import { type Env, numberSetting } from "./env.ts";
 
 export { CaptunServerShard } from "./shard.ts";
@@ -19,9 +19,7 @@ export default {
       if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
         return errorResponse(request, 400, "bad-request", "Tunnel clients connect here with a WebSocket.");
       }
-      if (env.CONNECT_SECRET && !(await bearerSecretMatches(request, env.CONNECT_SECRET))) {
-        return errorResponse(request, 401, "unauthorized", "Wrong or missing connect secret.");
-      }
+      // The shard checks everything else about a connect (connect-guard.ts): it holds the counts.
     } else {
       const length = Number(request.headers.get("content-length") ?? 0);
       const limit = numberSetting(env.MAX_BODY_BYTES, 100_000_000);

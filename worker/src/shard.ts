@@ -7,17 +7,17 @@ import {
   errorResponse,
   getTunnelNameFromUrl,
   isWebSocketUpgrade,
-  stripHopByHop,
   tunnelUrlFor,
 } from "captun";
 import { TunnelAccessGate } from "./access/gate.ts";
+import { ConnectGuard } from "./connect-guard.ts";
 import { type Env, numberSetting } from "./env.ts";
+import { InFlightLimit } from "./limits.ts";
 import { tunnelOffline } from "./reconnecting-page.ts";
 import { coalescedRequestBody } from "./request-body.ts";
 import { TunnelRegistry } from "./tunnel-registry.ts";
-
-/** Headers a visitor could use to lie about where a request came from. */
-const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"];
+import { scopeResponse } from "./tunnel-scope.ts";
+import { headersForOrigin } from "./visitor-headers.ts";
 
 /**
  * Holds the connected tunnels for the names that hash to this shard, and answers public requests
@@ -27,14 +27,23 @@ const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto",
 export class CaptunServerShard extends DurableObject<Env> {
   readonly #tunnels = new TunnelRegistry(holdSetting(this.env.RECONNECT_HOLD_MS));
   readonly #access = new TunnelAccessGate(this.ctx.storage, this.env);
+  readonly #guard = new ConnectGuard(this.env);
+  readonly #inFlight = new InFlightLimit(numberSetting(this.env.MAX_REQUESTS_IN_FLIGHT, 256));
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
     if (!route) return errorResponse(request, 404, "tunnel-not-found", "This captun server has no tunnel at this address.");
     if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) {
-      return this.#access.connected(request, route.name) ?? this.#connect(request, route.name);
+      // The secret first: nothing else about a connect is looked at for strangers.
+      return (
+        (await this.#guard.admit(request, route.name)) ?? this.#access.connected(request, route.name) ?? this.#connect(request, route.name)
+      );
     }
-    return (await this.#access.check(request, route)) ?? this.#forward(request, route.name, route.pathAndQuery);
+    const denied = await this.#access.check(request, route);
+    if (denied) return denied;
+    const folder = this.env.CUSTOM_HOSTNAME ? undefined : `/${route.name}`;
+    const response = await this.#inFlight.run(route.name, request, () => this.#forward(request, route.name, route.pathAndQuery));
+    return scopeResponse(response, { folder, hostname: new URL(request.url).hostname, originPath: route.pathAndQuery });
   }
 
   #connect(request: Request, name: string): Response {
@@ -56,22 +65,25 @@ export class CaptunServerShard extends DurableObject<Env> {
     const tunnel = this.#tunnels.get(name) ?? (idempotent ? await this.#tunnels.waitFor(name, request.signal) : undefined);
     if (!tunnel) return tunnelOffline(request);
     const publicUrl = new URL(request.url);
-    const headers = stripHopByHop(new Headers(request.headers));
-    for (const header of FORWARDING_HEADERS) headers.delete(header);
+    const headers = headersForOrigin(request, publicUrl);
     this.#access.scrub(name, headers);
-    const visitorIp = request.headers.get("cf-connecting-ip");
-    if (visitorIp) headers.set("x-forwarded-for", visitorIp);
-    headers.set("x-forwarded-proto", publicUrl.protocol.slice(0, -1));
-    headers.set("x-forwarded-host", publicUrl.host);
 
     const limit = numberSetting(this.env.MAX_BODY_BYTES, 100_000_000);
     let tooLarge = false;
+    let idle = false;
+    const idleMs = numberSetting(this.env.BODY_IDLE_TIMEOUT_MS, 30_000);
     const declaredLength = Number(request.headers.get("content-length") ?? Number.NaN);
     const body =
       request.body &&
-      coalescedRequestBody(request.body, limit, declaredLength, () => {
-        tooLarge = true;
-      });
+      coalescedRequestBody(
+        request.body,
+        limit,
+        declaredLength,
+        () => {
+          tooLarge = true;
+        },
+        { ms: idleMs, onIdle: () => (idle = true) },
+      );
     const forwarded = new Request(publicUrl.origin + pathAndQuery, { method: request.method, headers, body, redirect: "manual" });
 
     const timeoutMs = numberSetting(this.env.HEADERS_TIMEOUT_MS, 100_000);
@@ -88,6 +100,7 @@ export class CaptunServerShard extends DurableObject<Env> {
         return errorResponse(request, 504, "origin-timeout", `The tunnel's origin sent no response within ${timeoutMs / 1000} s.`);
       }
       if (tooLarge) return errorResponse(request, 413, "body-too-large", `Request bodies are limited to ${limit} bytes.`);
+      if (idle) return errorResponse(request, 408, "body-timeout", `The request body sent nothing for ${idleMs / 1000} s.`);
       return errorResponse(request, 502, "origin-error", "The tunnel's client could not get a response from its origin.");
     } finally {
       clearTimeout(timer);

@@ -3,11 +3,14 @@ import WebSocket from "ws";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
-import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
+import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import {
   CONNECT_PATH,
+  ERROR_HEADER,
   HEARTBEAT_INTERVAL_MS,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
   type TunnelClientApi,
   type TunnelServerApi,
   type WebSocketEndApi,
@@ -153,6 +156,14 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
         );
       }),
     ]);
+    if ((info.protocol ?? 1) !== PROTOCOL_VERSION) {
+      throw new CaptunProtocolError(
+        `the captun server at ${url.origin} speaks protocol ${info.protocol ?? 1}, this client ${PROTOCOL_VERSION}: ` +
+          ((info.protocol ?? 1) > PROTOCOL_VERSION
+            ? "update the client (install the latest captun)."
+            : "update the server (run `npx captun deploy` again, or restart `captun server`)."),
+      );
+    }
   } catch (error) {
     await close();
     throw error;
@@ -173,7 +184,7 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
 }
 
 function createSocket(url: URL, secret: string | undefined, extraHeaders: Record<string, string>): WebSocket {
-  const headers: Record<string, string> = { ...extraHeaders };
+  const headers: Record<string, string> = { ...extraHeaders, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
   if (secret) headers.authorization = `Bearer ${secret}`;
   return new WebSocket(url, {
     headers,
@@ -221,7 +232,12 @@ function waitForOpen(socket: WebSocket, url: URL, options: CreateCaptunTunnelOpt
       res.on("end", () => {
         const body = Buffer.concat(chunks).toString("utf8").trim().slice(0, 300);
         const status = res.statusCode ?? 0;
-        if (status === 401) {
+        const code = res.headers[ERROR_HEADER];
+        if (code === "protocol-mismatch") {
+          fail(new CaptunProtocolError(`the captun server at ${url.origin} cannot accept this client: ${serverMessage(body)}`));
+        } else if (code === "connect-secret-unset") {
+          fail(new CaptunAuthError(`the captun server at ${url.origin} refuses every tunnel: ${serverMessage(body)}`));
+        } else if (status === 401) {
           fail(
             new CaptunAuthError(
               `the captun server at ${url.origin} rejected the connect secret (401): pass the secret the server was set up with.`,
@@ -238,6 +254,11 @@ function waitForOpen(socket: WebSocket, url: URL, options: CreateCaptunTunnelOpt
       });
     });
   });
+}
+
+/** The message of a captun error body (`426 Upgrade Required: <message>`). */
+function serverMessage(body: string): string {
+  return body.replace(/^\d{3} [^:]*: /, "");
 }
 
 function maskingIsMoot(url: URL): boolean {

@@ -60,6 +60,7 @@ export async function readConfig(path = configPath()): Promise<CaptunConfig> {
 /**
  * Picks the server: explicit values first, then `CAPTUN_SERVER_URL` / `CAPTUN_SECRET` /
  * `CAPTUN_CUSTOM_HOSTNAME`, then the deployed server in the config, then the last local server.
+ * The secret follows the same order on its own: `CAPTUN_SECRET` also overrides a saved secret.
  * A server URL of the form `https://*.example.com` means subdomain routing under `example.com`.
  * Returns `undefined` when nothing is configured.
  */
@@ -79,7 +80,7 @@ export function resolveServerSettings(
     // A server URL that matches a saved one reuses its secret and routing.
     const known = [deployed, config.local].find((saved) => saved && sameServer(saved.serverUrl, explicit.serverUrl!));
     const settings = settingsFor(explicit.serverUrl, known?.customHostname, "flags");
-    return { ...settings, secret: explicit.secret ?? known?.secret };
+    return { ...settings, secret: explicit.secret ?? (env.CAPTUN_SECRET || undefined) ?? known?.secret };
   }
   if (env.CAPTUN_SERVER_URL) {
     const settings = settingsFor(env.CAPTUN_SERVER_URL, env.CAPTUN_CUSTOM_HOSTNAME || undefined, "env");
@@ -88,7 +89,7 @@ export function resolveServerSettings(
   const saved = deployed ?? config.local;
   if (!saved) return undefined;
   const settings = settingsFor(saved.serverUrl, saved.customHostname, deployed ? "config" : "local");
-  return { ...settings, secret: explicit.secret ?? saved.secret };
+  return { ...settings, secret: explicit.secret ?? (env.CAPTUN_SECRET || undefined) ?? saved.secret };
 }
 
 function settingsFor(

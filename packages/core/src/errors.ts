@@ -10,6 +10,20 @@ export class CaptunAuthError extends CaptunError {
   override name = "CaptunAuthError";
 }
 
+/**
+ * Client and server speak different protocol versions; the message says which side to update.
+ * Retrying cannot help.
+ */
+export class CaptunProtocolError extends CaptunError {
+  override name = "CaptunProtocolError";
+}
+
+/** Whether a failed connect is final: retrying with the same settings cannot succeed. */
+export function isFinalConnectError(error: unknown): error is CaptunAuthError | CaptunProtocolError {
+  const name = (error as Error | undefined)?.name;
+  return name === "CaptunAuthError" || name === "CaptunProtocolError";
+}
+
 /** The tunnel could not be opened: server unreachable, bad URL, or an unexpected answer. */
 export class CaptunConnectError extends CaptunError {
   override name = "CaptunConnectError";
@@ -39,14 +53,28 @@ export type CaptunErrorCode =
   | "link-expired"
   | "link-revoked"
   | "link-invalid"
-  | "too-many-attempts";
+  /** A connect carried a browser `Origin`: web pages may not open tunnels. */
+  | "cross-site-connect"
+  /** The server has no `CONNECT_SECRET` and refuses every connect. */
+  | "connect-secret-unset"
+  /** Client and server protocol versions differ. */
+  | "protocol-mismatch"
+  /** Too many wrong connect secrets from this address or for this name. */
+  | "too-many-attempts"
+  /** The tunnel has as many requests in flight as it may. */
+  | "too-many-requests"
+  /** The visitor's request body sent nothing for too long. */
+  | "body-timeout";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
+  408: "Request Timeout",
   413: "Content Too Large",
   414: "URI Too Long",
+  426: "Upgrade Required",
   429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   501: "Not Implemented",

@@ -7,10 +7,25 @@ export {
   parseAccessPolicyHeader,
   type ServerAccessPolicy,
 } from "./access-policy.ts";
-export { CaptunAuthError, CaptunConnectError, CaptunError, type CaptunErrorCode, errorResponse } from "./errors.ts";
+export {
+  CaptunAuthError,
+  CaptunConnectError,
+  CaptunError,
+  type CaptunErrorCode,
+  CaptunProtocolError,
+  errorResponse,
+} from "./errors.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
 export { pathMatchesAny, pathMatchesGlob } from "./path-glob.ts";
-export { CloseCode, CONNECT_PATH, ERROR_HEADER, type TunnelInfo, WebSocketCloseCode } from "./protocol.ts";
+export {
+  CloseCode,
+  CONNECT_PATH,
+  ERROR_HEADER,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type TunnelInfo,
+  WebSocketCloseCode,
+} from "./protocol.ts";
 export {
   canonicalizeTunnelName,
   getTunnelNameFromUrl,

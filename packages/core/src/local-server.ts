@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startLocalFront } from "./_local-front.ts";
 import type { RoutingMode } from "./routing.ts";
 
 /** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
@@ -48,7 +49,11 @@ export interface LocalServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** Runs the captun Worker in workerd (Miniflare) on loopback, with nothing sent off the machine. */
+/**
+ * Runs the captun Worker in workerd (Miniflare) on loopback, with nothing sent off the machine.
+ * Visitors reach it through a small node:http front that plays Cloudflare's edge: it sets
+ * `CF-Connecting-IP` from the socket, so a visitor cannot claim another address (see _local-front.ts).
+ */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
   if (!WORKER_BUNDLE) throw new Error("The captun Worker bundle is missing from captun's dist/worker/. Run `pnpm build` first.");
   const routing = options.routing ?? "subdomain";
@@ -60,8 +65,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // Loaded on demand: importing Miniflare takes ~0.5 s, which every `captun` client would pay.
   const { Log, LogLevel, Miniflare } = await import("miniflare");
   const mf = new Miniflare({
-    host,
-    port: options.port ?? 0,
+    host: "127.0.0.1",
+    port: 0,
     modules: true,
     scriptPath: WORKER_BUNDLE,
     // Module names are relative to this root; the default (the working directory) breaks when
@@ -74,17 +79,18 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     cf: false,
     log: new Log(LogLevel.WARN),
   });
-  let ready: URL;
+  let front: Awaited<ReturnType<typeof startLocalFront>>;
   try {
-    ready = await mf.ready;
+    const ready = await mf.ready;
+    front = await startLocalFront(host, options.port ?? 0, Number(ready.port));
   } catch (error) {
     await mf.dispose().catch(() => {});
     throw error;
   }
-  const url = customHostname ? `http://localhost:${ready.port}` : `http://${ready.host}`;
+  const url = customHostname ? `http://localhost:${front.port}` : `http://${host.includes(":") ? `[${host}]` : host}:${front.port}`;
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= mf.dispose();
+    closing ??= front.close().then(() => mf.dispose());
     return closing;
   };
   return { url, routing, customHostname, secret, close, [Symbol.asyncDispose]: close };

@@ -1,4 +1,5 @@
 import { type CaptunTunnel, type CreateCaptunTunnelOptions, createCaptunTunnel } from "./client.ts";
+import { isFinalConnectError } from "./errors.ts";
 import { CloseCode } from "./protocol.ts";
 
 /** What happened to a kept-open tunnel, for logging and UI. */
@@ -10,6 +11,8 @@ export type TunnelEvent =
   | { type: "replaced" }
   /** The server refused the secret: retrying cannot help, so this one stops. */
   | { type: "unauthorized"; error: Error }
+  /** Client and server speak different protocol versions (the message says which to update): this one stops. */
+  | { type: "incompatible"; error: Error }
   | { type: "closed" };
 
 export interface KeepTunnelOpenOptions extends CreateCaptunTunnelOptions {
@@ -54,8 +57,8 @@ export function keepTunnelOpen(options: KeepTunnelOpenOptions): KeptTunnel {
         current = await createCaptunTunnel({ ...connect, signal: stop.signal });
       } catch (error) {
         if (stop.signal.aborted) break;
-        if ((error as Error).name === "CaptunAuthError") {
-          onEvent({ type: "unauthorized", error: error as Error });
+        if (isFinalConnectError(error)) {
+          onEvent({ type: error.name === "CaptunAuthError" ? "unauthorized" : "incompatible", error });
           rejectReady(error);
           return;
         }

@@ -17,6 +17,16 @@
 /** Path, under the tunnel URL, where clients open their WebSocket. */
 export const CONNECT_PATH = "/__captun-connect";
 
+/**
+ * Version of this contract. Bump it on any change an older peer would misread; the server refuses
+ * a client of another version at connect time (426 `protocol-mismatch`), and the client checks the
+ * server's in `ready()`. A peer that sends none speaks version 1.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** Request header on the connect carrying the client's {@link PROTOCOL_VERSION}. */
+export const PROTOCOL_HEADER = "captun-protocol";
+
 /** Response header naming what went wrong, on every error captun itself produces. */
 export const ERROR_HEADER = "x-captun-error";
 
@@ -70,6 +80,8 @@ export interface TunnelInfo {
   url: string;
   /** The tunnel name, when the server routes by name. */
   name: string | undefined;
+  /** The server's {@link PROTOCOL_VERSION}; servers before it existed omit it (version 1). */
+  protocol?: number;
 }
 
 /**

@@ -2,7 +2,15 @@ import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { untilAborted } from "./_abortable.ts";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
-import { CloseCode, CONNECT_PATH, type TunnelClientApi, type TunnelInfo, type TunnelServerApi, type WireResponse } from "./protocol.ts";
+import {
+  CloseCode,
+  CONNECT_PATH,
+  PROTOCOL_VERSION,
+  type TunnelClientApi,
+  type TunnelInfo,
+  type TunnelServerApi,
+  type WireResponse,
+} from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 import type { WebSocketConnector } from "./websocket.ts";
 import { acceptVisitorWebSocket } from "./websocket-accept.ts";
@@ -77,7 +85,7 @@ class ServerMain extends RpcTarget implements TunnelServerApi {
 /** Starts the server side of a tunnel on a WebSocket that is already accepted or open. */
 export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: AcceptTunnelOptions = {}): AcceptedTunnel {
   const transport = new WebSocketTransport(socket);
-  const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name };
+  const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name, protocol: options.info?.protocol ?? PROTOCOL_VERSION };
   const session = new RpcSession<TunnelClientApi>(transport, new ServerMain(info, options.onLeaving));
   const client = session.getRemoteMain() as unknown as RpcStub<TunnelClientApi>;
   if (options.heartbeatMs !== 0) {

@@ -3,9 +3,9 @@ import pc from "picocolors";
 export const HELP = `${pc.bold("captun")} — a public URL for something on your machine, served by your own Cloudflare Worker
 
 ${pc.bold("Usage")}
-  captun <port|url> [--name <name>] [--server-url <url>] [--secret <secret>] [--no-qr] [--grace <seconds>]
+  captun <port|url> [--name <name>] [--server-url <url>] [--secret-file <path>] [--no-qr] [--grace <seconds>]
                    [--private | --passcode <code>] [--public-path <glob>…]
-  captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>] [--access public|private] [--passcode <code>]
+  captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret-file <path>] [--access public|private] [--passcode <code>]
   captun share [--name <tunnel>] [--ttl 2h] [--path <glob>…] [--label <who>] | --list | --revoke <label> | --revoke-all
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
@@ -21,7 +21,9 @@ ${pc.bold("Tunnel options")}
   --name        tunnel name, a DNS label (default: 16 random characters)
   --server-url  captun server to use (default: CAPTUN_SERVER_URL, then the saved config);
                 https://*.example.com means subdomain routing under example.com
-  --secret      connect secret (default: CAPTUN_SECRET, then the saved config)
+  --secret-file file holding the connect secret (default: CAPTUN_SECRET, then the saved config)
+  --secret      the connect secret itself; it lands in your shell history and in \`ps\`: prefer the
+                above, CAPTUN_SECRET, or the config \`captun deploy\` / \`captun server\` save
   --no-qr       do not print a QR code of the public URL
   --grace       seconds in-flight requests may take to finish after Ctrl-C (default 10)
   --private     only visitors with a share link get through (checked by the server); prints your link

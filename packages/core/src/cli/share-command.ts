@@ -9,7 +9,7 @@ import { configPath, readConfig, resolveServerSettings } from "../config.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
 import { ACCESS_ADMIN_PATH, createShareLink } from "../share-link.ts";
-import { CaptunUsageError, parseCommandArgs } from "./args.ts";
+import { CaptunUsageError, parseCommandArgs, secretFromFlags } from "./args.ts";
 import { log, urlLine } from "./log.ts";
 import { tunnelNameFromFlag } from "./names.ts";
 
@@ -23,6 +23,7 @@ const OPTIONS = {
   "revoke-all": { type: "boolean" },
   "server-url": { type: "string" },
   secret: { type: "string" },
+  "secret-file": { type: "string" },
   qr: { type: "boolean" },
 } as const;
 
@@ -42,7 +43,7 @@ export async function shareCommand(argv: string[], cwd = process.cwd()): Promise
   if (positionals.length)
     throw new CaptunUsageError(`captun share takes no ${JSON.stringify(positionals[0])}; name the tunnel with --name.`);
   const config = await readConfig();
-  const server = resolveServerSettings(config, { serverUrl: values["server-url"], secret: values.secret });
+  const server = resolveServerSettings(config, { serverUrl: values["server-url"], secret: secretFromFlags(values) });
   if (!server)
     throw new CaptunUsageError(
       `No captun server is configured (nothing in ${configPath()}). Run \`captun deploy\` or \`captun server\` first.`,

@@ -6,7 +6,7 @@ import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
 import { ACCESS_OPTIONS, accessPolicyFromFlags } from "./access-flags.ts";
-import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
+import { CaptunUsageError, parseCommandArgs, parseInteger, secretFromFlags } from "./args.ts";
 import { createDrainingFetcher } from "./draining-fetcher.ts";
 import { keepServingThroughUnexpectedErrors } from "./last-resort.ts";
 import { log, urlLine } from "./log.ts";
@@ -18,6 +18,7 @@ const OPTIONS = {
   name: { type: "string" },
   "server-url": { type: "string" },
   secret: { type: "string" },
+  "secret-file": { type: "string" },
   qr: { type: "boolean" },
   grace: { type: "string" },
   ...ACCESS_OPTIONS,
@@ -32,7 +33,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   const origin = parseOriginTarget(positionals[0]!);
   const name = values.name ? tunnelNameFromFlag(values.name) : generateTunnelName();
   const graceMs = values.grace === undefined ? 10_000 : parseInteger(values.grace, "--grace", 0, 3600) * 1000;
-  const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: values.secret });
+  const server = resolveServerSettings(await readConfig(), { serverUrl: values["server-url"], secret: secretFromFlags(values) });
   if (!server) throw new CaptunUsageError(noServerMessage());
   const access = accessPolicyFromFlags(values);
   const tunnelUrl = tunnelUrlFor(server.serverUrl, name, server.customHostname);
@@ -112,7 +113,12 @@ function reportEvent(event: TunnelEvent): number | undefined {
       log.error("Another client connected under this tunnel name and took it over. Stopping; pick another --name to run both.");
       return 1;
     case "unauthorized":
-      log.error(`${event.error.message}\n  Get the right secret with \`captun deploy\` (or \`captun server\` locally), or pass --secret.`);
+      log.error(
+        `${event.error.message}\n  Get the right secret with \`captun deploy\` (or \`captun server\` locally), or pass --secret-file / CAPTUN_SECRET.`,
+      );
+      return 1;
+    case "incompatible":
+      log.error(event.error.message);
       return 1;
     case "closed":
       return;
@@ -133,7 +139,7 @@ function noServerMessage(): string {
     `No captun server is configured (nothing in ${configPath()}). Pick one:`,
     "  • deploy your own to Cloudflare, once:   npx captun deploy",
     "  • or run one on this machine:            npx captun server   (then run this command again in another terminal)",
-    "  • or name one:                           npx captun 3000 --server-url https://captun.<account>.workers.dev --secret <secret>",
+    "  • or name one:                           CAPTUN_SECRET=<secret> npx captun 3000 --server-url https://captun.<account>.workers.dev",
   ].join("\n");
 }
 

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { CaptunUsageError } from "./args.ts";
+import { CaptunUsageError, readSecretFile } from "./args.ts";
 import { tunnelNameFromFlag } from "./names.ts";
 
 /** Vite flags that take a value (from Vite's own CLI), so a positional root is told apart from a value. */
@@ -24,6 +24,7 @@ const CAPTUN_FLAGS: Record<string, string> = {
   "--secret": "CAPTUN_SECRET",
   "--access": "CAPTUN_ACCESS",
   "--passcode": "CAPTUN_PASSCODE",
+  "--secret-file": "CAPTUN_SECRET",
 };
 
 export interface ViteInvocation {
@@ -55,7 +56,7 @@ export function parseViteArgs(argv: string[], cwd = process.cwd()): ViteInvocati
     if (takesValue && value === undefined && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith("-")) value = argv[++i];
     if (flag in CAPTUN_FLAGS) {
       if (value === undefined) throw new CaptunUsageError(`${flag} needs a value, e.g. \`captun vite ${flag} my-app\`.`);
-      env[CAPTUN_FLAGS[flag]!] = flag === "--name" ? tunnelNameFromFlag(value) : value;
+      env[CAPTUN_FLAGS[flag]!] = flag === "--name" ? tunnelNameFromFlag(value) : flag === "--secret-file" ? readSecretFile(value) : value;
     } else if (flag === "--config" || flag === "-c") {
       configFile = value;
     } else if (flag === "--configLoader") {

@@ -150,6 +150,9 @@ function report(event: TunnelEvent, settings: DevTunnelSettings, logger: DevTunn
           "or run `npx captun deploy` again to save the right one. The local server keeps running.",
       );
       break;
+    case "incompatible":
+      logger.error(`captun: ${event.error.message} The local server keeps running.`);
+      break;
     case "replaced":
       logger.warn(`captun: another client took the name "${settings.name}"; stopped sharing. Pick another one with \`name\` or --name.`);
       break;

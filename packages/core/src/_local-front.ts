@@ -1,0 +1,111 @@
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { connect, type Socket } from "node:net";
+import { pipeline } from "node:stream";
+
+/**
+ * Larger than any limit the Worker enforces itself (32 KiB of request headers, 16 KiB URLs), so the
+ * Worker — not this front — answers 414/431 with its `x-captun-error`, and origins' large response
+ * headers reach visitors as they would through Cloudflare.
+ */
+const MAX_HEADER_BYTES = 256 * 1024;
+
+/**
+ * What sits where Cloudflare's edge would, in front of the local server's workerd: it sets
+ * `CF-Connecting-IP` from the visitor's socket, as the edge does. Miniflare's own entry keeps a
+ * `CF-Connecting-IP` the visitor sent (and obeys `MF-*` control headers), which would let any
+ * visitor of a local server claim any address; this front drops both before workerd sees them.
+ */
+export interface LocalFront {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
+  // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
+  const agent = new Agent({ keepAlive: true });
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
+    const upstream = httpRequest(
+      {
+        host: "127.0.0.1",
+        port: upstreamPort,
+        method: req.method,
+        path: req.url,
+        headers: upstreamHeaders(req) as unknown as OutgoingHttpHeaders,
+        agent,
+        maxHeaderSize: MAX_HEADER_BYTES,
+        setHost: false,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+        // A cut-off answer must reach the visitor as a cut-off connection, not a clean end.
+        pipeline(answer, res, (error) => error && res.destroy());
+      },
+    );
+    upstream.setNoDelay(true);
+    upstream.on("error", () => {
+      if (!res.headersSent)
+        res
+          .writeHead(502, { "content-type": "text/plain; charset=utf-8" })
+          .end("502 Bad Gateway: the local captun server is not answering.\n");
+      else res.destroy();
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    pipeline(req, upstream, (error) => error && upstream.destroy());
+  });
+  // Upgraded sockets leave the HTTP server's bookkeeping: close() must end them itself.
+  const upgraded = new Set<Socket>();
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    const upstream = connect(upstreamPort, "127.0.0.1", () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`];
+      const headers = upstreamHeaders(req);
+      for (const [name, value] of headers) lines.push(`${name}: ${value}`);
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      socket.pipe(upstream).pipe(socket);
+    });
+    upstream.setNoDelay(true);
+    socket.setNoDelay(true);
+    const end = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    upstream.on("error", end).on("close", end);
+    socket.on("error", end).on("close", end);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : port,
+    async close() {
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+      agent.destroy();
+    },
+  };
+}
+
+/** The visitor's headers as sent (names, order, repeats), with the address overwritten. */
+function upstreamHeaders(req: IncomingMessage): [string, string][] {
+  const headers: [string, string][] = [];
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (lower === "cf-connecting-ip" || lower.startsWith("mf-") || lower === "keep-alive") continue;
+    headers.push([name, raw[i + 1]!]);
+  }
+  const address = req.socket.remoteAddress ?? "";
+  headers.push(["CF-Connecting-IP", address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "")]);
+  return headers;
+}
