@@ -7,12 +7,14 @@ ${pc.bold("Usage")}
   captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>]
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
+  captun undeploy [--dry-run] [--yes]
 
 ${pc.bold("Commands")}
   <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
   vite         run the project's own Vite with captun's plugin (the one-word \`vite --tunnel\`)
   server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
   deploy       deploy the captun Worker to your Cloudflare account with wrangler
+  undeploy     remove what deploy created (Worker, route, DNS record, certificate) and the saved server
 
 ${pc.bold("Tunnel options")}
   --name        tunnel name, a DNS label (default: 16 random characters)
