@@ -73,6 +73,18 @@ describe("captun deploy credentials", () => {
     expect(api.routes).toMatchObject([{ pattern: "*.tunnels.test/*", script: "captun" }]);
   });
 
+  it("an account-owned API token (it does not verify under /user) deploys", async () => {
+    await using home = await tempConfigHome();
+    await using api = await startFakeCloudflareApi({
+      zones: ZONES,
+      credentials: { "account-token": { kind: "account_token", grants: ["account:read", "workers_scripts:edit"] } },
+    });
+    const run = await deploy(api, home.path, ["deploy", "--yes"], { CLOUDFLARE_API_TOKEN: "account-token" });
+    expect(run.code, run.output).toBe(0);
+    expect(api.refused).toContain("GET /user/tokens/verify → 401 1000");
+    expect(api.uploads).toHaveLength(1);
+  });
+
   it("an API key without its email is refused clearly, before any call", async () => {
     await using home = await tempConfigHome();
     await using api = await startFakeCloudflareApi({ zones: ZONES });
@@ -88,7 +100,7 @@ describe("captun deploy credentials", () => {
     const run = await deploy(api, home.path, ["deploy", "--yes"], { CLOUDFLARE_API_TOKEN: "revoked-token" });
     expect(run.code).toBe(2);
     expect(run.output).toMatch(/CLOUDFLARE_API_TOKEN is not valid .*Invalid API Token \(1000\)/);
-    expect(api.requests).toEqual(["GET /user/tokens/verify"]);
+    expect(api.requests).toEqual(["GET /user/tokens/verify", "GET /accounts"]);
   });
 
   it("a token that may read DNS but not edit it: the certificate ordered first is withdrawn, no half deployment is left", async () => {

@@ -58,7 +58,13 @@ export async function verifyCredentials(api: ReturnType<typeof createCloudflareA
       return;
     }
     if (credentials.source !== "env") return;
-    const token = await api.verifyToken();
+    const token = await api.verifyToken().catch(async (error: unknown) => {
+      // Account-owned tokens verify under /accounts/<id>/tokens/verify, not /user: one that can list
+      // its account is live.
+      if (error instanceof CloudflareApiError && error.status === 401 && (await api.accounts().catch(() => [])).length > 0)
+        return { status: "active" };
+      throw error;
+    });
     if (token.status !== "active") {
       throw new CaptunUsageError(`CLOUDFLARE_API_TOKEN is ${token.status}. Create a new token (${TOKENS_PAGE}) and set it.`);
     }
