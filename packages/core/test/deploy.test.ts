@@ -110,6 +110,10 @@ describe("captun deploy with flags, from an empty account", () => {
     expect((await savedConfig(home.path)).secret).toBe(secret);
     expect(api.uploads).toHaveLength(2);
     expect(api.uploads[1]!.metadata.bindings).toContainEqual({ name: "CONNECT_SECRET", type: "secret_text", text: secret });
+    // A Worker that exists is updated the way wrangler does it: a new version, then a deployment.
+    expect(api.requests).toContain(`POST /accounts/${api.accountId}/workers/scripts/captun/versions`);
+    expect(api.requests).toContain(`POST /accounts/${api.accountId}/workers/scripts/captun/deployments`);
+    expect(api.unhandled).toEqual([]);
   });
 
   it("`captun deploy --help` prints the deploy usage", async () => {
