@@ -22,7 +22,8 @@ const dnsOnlyWildcard = (): FakeDnsRecord => ({
   ttl: 300,
 });
 
-describe("captun deploy into a partly set-up account", () => {
+// Several CLI runs (each a wrangler process) per test: give them room on a loaded machine.
+describe("captun deploy into a partly set-up account", { timeout: 180_000 }, () => {
   it("keeps what is already there (proxied record, active certificate, other routes and records), and undeploy leaves it", async () => {
     await using home = await tempConfigHome();
     const userRecords: FakeDnsRecord[] = [

@@ -18,7 +18,8 @@ const OPTIONS = [
   ["3. namespaced with ACM", ["--route", "*.captun.example.test/*", "--zone", "example.test"]],
 ] as const;
 
-describe("captun deploy is idempotent", () => {
+// Several CLI runs (each a wrangler process) per test: give them room on a loaded machine.
+describe("captun deploy is idempotent", { timeout: 180_000 }, () => {
   it.each(OPTIONS)("%s: the second run changes nothing and says so", async (_, flags) => {
     await using home = await tempConfigHome();
     await using api = await startFakeCloudflareApi({ zones: ZONES, pendingChecks: 1 });
@@ -73,7 +74,8 @@ describe("captun deploy --dry-run", () => {
   });
 });
 
-describe("captun undeploy", () => {
+// Several CLI runs (each a wrangler process) per test: give them room on a loaded machine.
+describe("captun undeploy", { timeout: 180_000 }, () => {
   it.each(OPTIONS)("%s: removes the Worker, route, DNS record and certificate deploy created, and the saved server", async (_, flags) => {
     await using home = await tempConfigHome();
     await using api = await startFakeCloudflareApi({ zones: ZONES, pendingChecks: 1 });

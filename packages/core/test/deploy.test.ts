@@ -116,13 +116,16 @@ describe("captun deploy with flags, from an empty account", () => {
     expect(api.unhandled).toEqual([]);
   });
 
-  it("`captun deploy --help` prints the deploy usage", async () => {
+  it("`captun deploy --help` and `captun undeploy --help` print their usage", async () => {
     await using home = await tempConfigHome();
     await using api = await startFakeCloudflareApi();
     const run = await deploy(api, home.path, ["deploy", "--help"]);
     expect(run.code, run.output).toBe(0);
     expect(run.output).toContain("--route <pattern>");
     expect(run.output).toContain("CLOUDFLARE_API_TOKEN");
+    const undeploy = await deploy(api, home.path, ["undeploy", "--help"]);
+    expect(undeploy.code, undeploy.output).toBe(0);
+    expect(undeploy.output).toContain("remove what captun deploy created, and nothing else");
     expect(api.requests).toEqual([]);
   });
 });

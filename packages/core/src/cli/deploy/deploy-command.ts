@@ -9,7 +9,7 @@ import { WORKER_BUNDLE } from "../../local-server.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "../args.ts";
 import { log, urlLine } from "../log.ts";
 import { applyPlan } from "./apply.ts";
-import { createCloudflareApi } from "./cloudflare-api.ts";
+import { CloudflareApiError, createCloudflareApi } from "./cloudflare-api.ts";
 import { resolveCredentials, verifyCredentials } from "./credentials.ts";
 import { DEPLOY_HELP } from "./deploy-help.ts";
 import { type DeployPlan, planDeployment } from "./deploy-plan.ts";
@@ -96,7 +96,7 @@ export async function runDeploy(options: DeployOptions, io: DeployIo = processIo
     await verifyCredentials(api);
     const accountId = await pickAccount(api, io.env);
     const routing = options.interactive
-      ? await askRoutingPlan(io, () => api.zones(accountId).catch(() => []))
+      ? await askRoutingPlan(io, () => api.zones(accountId).catch(typedInstead))
       : planFromFlags(options.route, options.zone);
     if (!routing) return 0;
     log.step(`Routing: ${describeRouting(routing, workerName)}; ${shards} shard${shards === 1 ? "" : "s"}`);
@@ -189,6 +189,12 @@ async function confirmDnsSwitch(plan: DeployPlan, options: DeployOptions, io: De
   }
   const answer = await confirm({ input: io.input, output: io.output, message: question, initialValue: false });
   if (isCancel(answer) || !answer) throw new CaptunUsageError("Deploy cancelled; nothing was changed.");
+}
+
+/** Without Zone Read the wizard asks for the zone's name instead of listing zones. */
+function typedInstead(error: unknown): [] {
+  if (error instanceof CloudflareApiError && error.status === 403) return [];
+  throw error;
 }
 
 function describeRouting(plan: RoutingPlan, workerName: string): string {
