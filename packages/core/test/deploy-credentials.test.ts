@@ -118,8 +118,9 @@ describe("captun deploy credentials", () => {
     const run = await deploy(api, home.path, ["deploy", "--route", "*.captun.example.test/*", "--zone", "example.test"], {
       CLOUDFLARE_API_TOKEN: "dns-read-token",
     });
-    expect(run.code, run.output).toBe(1);
-    expect(run.output).toContain("POST /zones/zone-example/dns_records failed (403): Authentication error (10000)");
+    expect(run.code, run.output).toBe(2);
+    expect(run.output).toContain("POST /zones/zone-example/dns_records was refused (403): needs Zone · DNS · Edit");
+    expect(run.output).toContain("CLOUDFLARE_API_TOKEN=<the token> npx captun deploy --route");
     expect(run.output).toMatch(/undid certificate pack/);
     expect(api.certificatePacks.map((pack) => pack.status)).toEqual(["pending_deletion"]);
     expect(api.dnsRecords).toEqual([]);

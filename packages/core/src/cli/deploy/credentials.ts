@@ -86,7 +86,7 @@ export function missingPermissionsError(
 ): CaptunUsageError {
   const zone = plan.kind === "zone" ? plan.zone : undefined;
   const lines = [
-    `These Cloudflare credentials may not do what this deploy needs; nothing was changed.`,
+    "These Cloudflare credentials may not do what this needs; nothing was changed.",
     ...refused.map(({ call, permission }) => `  ${call} was refused (403): needs ${permission}`),
   ];
   if (credentials.kind === "token" && credentials.source === "wrangler-login") {
@@ -101,6 +101,20 @@ export function missingPermissionsError(
   return new CaptunUsageError(lines.join("\n"));
 }
 
+/** The permission an API call needs, by the resource its path names. */
+export function permissionForCall(call: string): Permission {
+  if (call.includes("/dns_records")) return "Zone · DNS · Edit";
+  if (call.includes("/ssl/")) return "Zone · SSL and Certificates · Edit";
+  if (/\/zones\/[^/]+\/workers\/routes|\/routes$/.test(call)) return "Zone · Workers Routes · Edit";
+  if (/^GET \/zones/.test(call)) return "Zone · Zone · Read";
+  return "Account · Workers Scripts · Edit";
+}
+
+/** A 403 for a missing permission (code 10000), as opposed to any other failure. */
+export function isForbidden(error: unknown): error is CloudflareApiError {
+  return error instanceof CloudflareApiError && error.status === 403 && error.codes.includes(CODES.forbidden);
+}
+
 /** Runs a read the plan needs; a 403 is collected (to name the missing permission) instead of thrown. */
 export async function probe<T>(
   refused: { call: string; permission: Permission }[],
@@ -110,7 +124,7 @@ export async function probe<T>(
   try {
     return await read();
   } catch (error) {
-    if (error instanceof CloudflareApiError && error.status === 403 && error.codes.includes(CODES.forbidden)) {
+    if (isForbidden(error)) {
       refused.push({ call: error.call, permission });
       return undefined;
     }

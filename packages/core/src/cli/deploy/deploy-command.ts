@@ -10,7 +10,7 @@ import { CaptunUsageError, parseCommandArgs, parseInteger } from "../args.ts";
 import { log, urlLine } from "../log.ts";
 import { applyPlan } from "./apply.ts";
 import { CloudflareApiError, createCloudflareApi } from "./cloudflare-api.ts";
-import { resolveCredentials, verifyCredentials } from "./credentials.ts";
+import { isForbidden, missingPermissionsError, permissionForCall, resolveCredentials, verifyCredentials } from "./credentials.ts";
 import { DEPLOY_HELP } from "./deploy-help.ts";
 import { type DeployPlan, planDeployment } from "./deploy-plan.ts";
 import { fingerprint } from "./deployment-record.ts";
@@ -131,6 +131,7 @@ export async function runDeploy(options: DeployOptions, io: DeployIo = processIo
     await confirmDnsSwitch(plan, options, io);
 
     await using directory = await writeDeployDirectory(deployment);
+    const commandLine = options.commandLine ?? "npx captun deploy";
     await applyPlan(plan, {
       api,
       io,
@@ -164,6 +165,17 @@ export async function runDeploy(options: DeployOptions, io: DeployIo = processIo
           },
           file,
         ).then(() => undefined),
+    }).catch((error: unknown) => {
+      // A write the reads could not foresee was refused (e.g. a token with DNS Read, not Edit);
+      // applyPlan has undone this run's changes by now.
+      if (isForbidden(error))
+        throw missingPermissionsError(
+          routing,
+          api.credentials,
+          [{ call: error.call, permission: permissionForCall(error.call) }],
+          commandLine,
+        );
+      throw error;
     });
     log.success("Deployed.");
     log.info(urlLine("Server", plan.serverUrl));
