@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
+import type { DeploymentRecord } from "./cli/deploy/deployment-record.ts";
 import type { RoutingMode } from "./routing.ts";
 
 /** What `captun deploy` / `captun server` remember, in `$XDG_CONFIG_HOME/captun/config.json`. */
@@ -20,6 +21,8 @@ export interface CaptunConfig {
    * never overwrites the other. Used when no deployed server is configured.
    */
   local?: { serverUrl: string; secret: string; customHostname?: string };
+  /** What `captun deploy` created on Cloudflare; `captun undeploy` removes exactly that. */
+  deployment?: DeploymentRecord;
 }
 
 /** Which captun server a client should use, and where that answer came from. */

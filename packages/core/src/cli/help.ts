@@ -9,6 +9,7 @@ ${pc.bold("Usage")}
   captun share [--name <tunnel>] [--ttl 2h] [--path <glob>…] [--label <who>] | --list | --revoke <label> | --revoke-all
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
+  captun undeploy [--dry-run] [--yes]
 
 ${pc.bold("Commands")}
   <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
@@ -16,6 +17,7 @@ ${pc.bold("Commands")}
   share        a share link for a private tunnel (+ QR code); --list, --revoke, --revoke-all
   server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
   deploy       deploy the captun Worker to your Cloudflare account with wrangler
+  undeploy     remove what deploy created (Worker, route, DNS record, certificate) and the saved server
 
 ${pc.bold("Tunnel options")}
   --name        tunnel name, a DNS label (default: 16 random characters)

@@ -36,6 +36,10 @@ export async function runCli(argv: string[]): Promise<number> {
         const { deployCommand } = await import("./deploy/deploy-command.ts");
         return await deployCommand(rest);
       }
+      case "undeploy": {
+        const { undeployCommand } = await import("./deploy/undeploy.ts");
+        return await undeployCommand(rest);
+      }
       default:
         return await tunnelCommand(argv);
     }

@@ -19,17 +19,13 @@ export interface DeployDirectory extends AsyncDisposable {
   secretsFile: string | undefined;
 }
 
-/**
- * Writes a wrangler config for the prebuilt Worker bundle (`no_bundle`: the exact file the tests
- * and the local server run) and a 0600 secrets file, in a private temporary directory.
- */
-export async function writeDeployDirectory(deployment: WorkerDeployment): Promise<DeployDirectory> {
+/** The wrangler config deploy uploads with: the prebuilt bundle, its vars, route or workers.dev. */
+export function wranglerConfig(deployment: WorkerDeployment): Record<string, unknown> {
   if (!WORKER_BUNDLE) throw new Error("The captun Worker bundle is missing from captun's dist/worker/. Run `pnpm build` first.");
-  const path = await mkdtemp(join(tmpdir(), "captun-deploy-"));
   const { plan } = deployment;
   const vars: Record<string, string> = { SHARDS: String(deployment.shards) };
   if (plan.kind === "zone") vars.CUSTOM_HOSTNAME = plan.hostname;
-  const config = {
+  return {
     name: deployment.workerName,
     main: WORKER_BUNDLE,
     compatibility_date: WORKER_COMPATIBILITY_DATE,
@@ -41,6 +37,15 @@ export async function writeDeployDirectory(deployment: WorkerDeployment): Promis
     vars,
     observability: { enabled: true },
   };
+}
+
+/**
+ * Writes a wrangler config for the prebuilt Worker bundle (`no_bundle`: the exact file the tests
+ * and the local server run) and a 0600 secrets file, in a private temporary directory.
+ */
+export async function writeDeployDirectory(deployment: WorkerDeployment): Promise<DeployDirectory> {
+  const config = wranglerConfig(deployment);
+  const path = await mkdtemp(join(tmpdir(), "captun-deploy-"));
   const configFile = join(path, "wrangler.json");
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
   let secretsFile: string | undefined;

@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import pc from "picocolors";
 import { CaptunError } from "../../errors.ts";
+import type { Credentials } from "./cloudflare-api.ts";
 
 /** wrangler exited non-zero; the message ends with the tail of its output. */
 export class WranglerError extends CaptunError {
@@ -54,16 +55,18 @@ export function runWrangler(args: string[], run: WranglerRun): Promise<string> {
 }
 
 /**
- * The token wrangler is logged in with (`wrangler login`), or `undefined` when there is none.
- * `CLOUDFLARE_API_TOKEN` takes precedence and never needs wrangler.
+ * What `wrangler auth token --json` reports: a `wrangler login` OAuth token, or `undefined` when
+ * wrangler has no login either.
  */
-export async function cloudflareToken(env: NodeJS.ProcessEnv, cwd: string): Promise<string | undefined> {
-  if (env.CLOUDFLARE_API_TOKEN) return env.CLOUDFLARE_API_TOKEN;
+export async function wranglerCredentials(env: NodeJS.ProcessEnv, cwd: string): Promise<Credentials | undefined> {
   try {
     const output = await runWrangler(["auth", "token", "--json"], { cwd, env });
-    const parsed = JSON.parse(output.slice(output.indexOf("{"))) as { token?: string };
-    return parsed.token;
+    const parsed = JSON.parse(output.slice(output.indexOf("{"))) as { type?: string; token?: string; key?: string; email?: string };
+    if (parsed.type === "api_key" && parsed.key && parsed.email) return { kind: "key", key: parsed.key, email: parsed.email };
+    if (!parsed.token) return undefined;
+    return { kind: "token", token: parsed.token, source: parsed.type === "oauth" ? "wrangler-login" : "env" };
   } catch (error) {
+    // wrangler says "Not logged in" by exiting non-zero.
     if (error instanceof WranglerError || error instanceof SyntaxError) return undefined;
     throw error;
   }
