@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { importMiniflare } from "./_tools.ts";
 import type { RoutingMode } from "./routing.ts";
 
 /** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
@@ -58,7 +59,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (customHostname) bindings.CUSTOM_HOSTNAME = customHostname;
   const host = options.host ?? "127.0.0.1";
   // Loaded on demand: importing Miniflare takes ~0.5 s, which every `captun` client would pay.
-  const { Log, LogLevel, Miniflare } = await import("miniflare");
+  const { Log, LogLevel, Miniflare } = await importMiniflare("captun server");
   const mf = new Miniflare({
     host,
     port: options.port ?? 0,
