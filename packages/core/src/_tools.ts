@@ -56,21 +56,31 @@ function exactCopy(name: ToolName, version: string, from: string): string | unde
 
 const installs = new Map<string, Promise<string>>();
 
+/** For tests: another version, working directory or environment than this process's. */
+export interface ToolOptions {
+  /** @default the pinned version */
+  version?: string;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** @default process.env */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * The package directory of the pinned `name`: the project's own copy (from the working directory
  * or from where captun is installed) when it is exactly the pinned version, else the cached copy,
  * installed on first use with one progress line. `purpose` names the command, for messages.
  */
-export function toolDir(name: ToolName, purpose: string): Promise<string> {
-  const version = pinnedVersion(name);
-  const own = exactCopy(name, version, process.cwd()) ?? exactCopy(name, version, dirname(fileURLToPath(import.meta.url)));
+export function toolDir(name: ToolName, purpose: string, options: ToolOptions = {}): Promise<string> {
+  const { version = pinnedVersion(name), cwd = process.cwd(), env = process.env } = options;
+  const own = exactCopy(name, version, cwd) ?? exactCopy(name, version, dirname(fileURLToPath(import.meta.url)));
   if (own) return Promise.resolve(own);
-  const prefix = join(toolsDir(), `${name}@${version}`);
+  const prefix = join(toolsDir(env), `${name}@${version}`);
   const cached = exactCopy(name, version, prefix);
   if (cached) return Promise.resolve(cached);
   let install = installs.get(prefix);
   if (!install) {
-    install = installTool(name, version, prefix, purpose).finally(() => installs.delete(prefix));
+    install = installTool(name, version, prefix, purpose, env).finally(() => installs.delete(prefix));
     installs.set(prefix, install);
   }
   return install;
@@ -88,14 +98,14 @@ export async function wranglerScript(purpose: string): Promise<string> {
   return join(await toolDir("wrangler", purpose), "bin", "wrangler.js");
 }
 
-async function installTool(name: ToolName, version: string, prefix: string, purpose: string): Promise<string> {
+async function installTool(name: ToolName, version: string, prefix: string, purpose: string, env: NodeJS.ProcessEnv): Promise<string> {
   const spec = `${name}@${version}`;
   process.stderr.write(`${pc.cyan("◇")} installing ${spec} for \`${purpose}\` (one time, into ${prefix})…\n`);
   // Install beside the final folder and rename, so a concurrent captun never sees half a tree.
   const staging = `${prefix}.${process.pid}.${Date.now()}.tmp`;
   await mkdir(staging, { recursive: true });
   try {
-    await npm(["install", spec, "--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--loglevel=error"], spec);
+    await npm(["install", spec, "--prefix", staging, "--no-save", "--no-audit", "--no-fund", "--loglevel=error"], spec, env);
     if (!exactCopy(name, version, staging)) throw new CaptunToolError(`npm finished but ${spec} is not in ${staging}`);
     await rename(staging, prefix).catch((error: NodeJS.ErrnoException) => {
       // Another captun installed it meanwhile: use theirs.
@@ -116,10 +126,10 @@ async function installTool(name: ToolName, version: string, prefix: string, purp
 }
 
 /** Runs npm with an argv array: through the npm that started us (npx) when known, else `npm` on PATH. */
-function npm(args: string[], spec: string): Promise<void> {
-  const npmCli = process.env.npm_execpath;
+function npm(args: string[], spec: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const npmCli = env.npm_execpath;
   const [command, argv] = npmCli && /npm-cli\.c?js$/.test(npmCli) ? [process.execPath, [npmCli, ...args]] : ["npm", args];
-  const child = spawn(command, argv, { stdio: ["ignore", "ignore", "pipe"], env: process.env });
+  const child = spawn(command, argv, { stdio: ["ignore", "ignore", "pipe"], env });
   let output = "";
   child.stderr.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-2_000);

@@ -112,7 +112,9 @@ describe("the packed captun inside a user's Worker", () => {
       fetch: async (request) => {
         const hash = createHash("sha256");
         let length = 0;
-        for await (const chunk of request.body ?? []) {
+        const reader = (request.body as ReadableStream<Uint8Array>).getReader();
+        for (let read = await reader.read(); !read.done; read = await reader.read()) {
+          const chunk = read.value;
           hash.update(chunk);
           length += chunk.byteLength;
           if (new URL(request.url).pathname !== "/upload") continue;
