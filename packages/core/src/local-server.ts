@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalFront } from "./_local-front.ts";
+import { importMiniflare } from "./_tools.ts";
 import type { RoutingMode } from "./routing.ts";
 
 /** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
@@ -63,7 +64,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (customHostname) bindings.CUSTOM_HOSTNAME = customHostname;
   const host = options.host ?? "127.0.0.1";
   // Loaded on demand: importing Miniflare takes ~0.5 s, which every `captun` client would pay.
-  const { Log, LogLevel, Miniflare } = await import("miniflare");
+  const { Log, LogLevel, Miniflare } = await importMiniflare("captun server");
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,

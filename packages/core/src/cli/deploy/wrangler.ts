@@ -1,8 +1,7 @@
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import pc from "picocolors";
+import { wranglerScript } from "../../_tools.ts";
 import { CaptunError } from "../../errors.ts";
 import type { Credentials } from "./cloudflare-api.ts";
 
@@ -19,15 +18,9 @@ export interface WranglerRun {
   echo?: boolean;
 }
 
-/** The wrangler CLI captun depends on (pinned), so deploys use the version the tests ran. */
-function wranglerBin(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("wrangler/package.json")), "bin", "wrangler.js");
-}
-
-/** Runs wrangler with an argv array (never a shell string); resolves with its stdout. */
-export function runWrangler(args: string[], run: WranglerRun): Promise<string> {
-  const child = spawn(process.execPath, [wranglerBin(), ...args], {
+/** Runs the pinned wrangler (loaded on demand, src/_tools.ts) with an argv array; resolves with its stdout. */
+export async function runWrangler(args: string[], run: WranglerRun): Promise<string> {
+  const child = spawn(process.execPath, [await wranglerScript("captun deploy"), ...args], {
     cwd: run.cwd,
     env: { ...run.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
     stdio: ["ignore", "pipe", "pipe"],
