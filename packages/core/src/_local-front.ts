@@ -1,6 +1,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { connect, type Socket } from "node:net";
 import { pipeline } from "node:stream";
+import { ERROR_HEADER } from "./protocol.ts";
 
 /**
  * Larger than any limit the Worker enforces itself (32 KiB of request headers, 16 KiB URLs), so the
@@ -22,7 +23,9 @@ export interface LocalFront {
 
 export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
   // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
-  const agent = new Agent({ keepAlive: true });
+  // No keep-alive either: workerd closes idle connections on its own schedule, and a request sent
+  // on one it is closing fails (ECONNRESET) with nothing to retry safely. A loopback connect is cheap.
+  const agent = new Agent({ keepAlive: false });
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
     const upstream = httpRequest(
       {
@@ -45,7 +48,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     upstream.on("error", () => {
       if (!res.headersSent)
         res
-          .writeHead(502, { "content-type": "text/plain; charset=utf-8" })
+          .writeHead(502, { "content-type": "text/plain; charset=utf-8", [ERROR_HEADER]: "server-unreachable" })
           .end("502 Bad Gateway: the local captun server is not answering.\n");
       else res.destroy();
     });

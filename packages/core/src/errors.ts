@@ -64,7 +64,9 @@ export type CaptunErrorCode =
   /** The tunnel has as many requests in flight as it may. */
   | "too-many-requests"
   /** The visitor's request body sent nothing for too long. */
-  | "body-timeout";
+  | "body-timeout"
+  /** The local server's front could not reach its workerd (it is stopping or restarting). */
+  | "server-unreachable";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

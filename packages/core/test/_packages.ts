@@ -18,7 +18,8 @@ export async function packPackage(folder: (typeof PUBLISHED_PACKAGES)[number], d
     cwd: join(repo, "packages", folder),
     maxBuffer: 16 * 1024 * 1024,
   });
-  const { filename } = JSON.parse(stdout) as { filename: string };
+  // `prepack` scripts print to the same stdout: the JSON report is the last thing pnpm writes.
+  const { filename } = JSON.parse(stdout.slice(stdout.lastIndexOf("\n{") + 1)) as { filename: string };
   return filename;
 }
 

@@ -21,7 +21,9 @@ beforeAll(async () => {
   const name = uniqueName("astro-dev");
   publicUrl = `${server.tunnelUrl(name)}/`;
   const options = { name, serverUrl: server.url, secret: server.secret, customHostname: server.customHostname, qr: false };
-  astro = cleanup.use(startAstroDev(app.root, options, { XDG_CONFIG_HOME: home.dir, LAUNCH_EDITOR: editor.command }));
+  astro = cleanup.use(
+    startAstroDev(app.root, options, { XDG_CONFIG_HOME: home.dir, LAUNCH_EDITOR: editor.command, CAPTUN_ACCESS: "public" }),
+  );
   [, localUrl = ""] = (await astro.waitForOutput(/^local (\S+)/m)) as string[];
   await astro.waitForOutput(/public URL \S+ is live/);
 });

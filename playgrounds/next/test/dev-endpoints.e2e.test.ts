@@ -23,7 +23,11 @@ beforeAll(async () => {
   const app = cleanup.use(await copyApp());
   const port = await freePort();
   next = cleanup.use(
-    runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir, REACT_EDITOR: editor.command }),
+    runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], {
+      XDG_CONFIG_HOME: home.dir,
+      REACT_EDITOR: editor.command,
+      CAPTUN_ACCESS: "public",
+    }),
   );
   await next.waitForOutput(/captun: public URL \S+ is live/, SLOW);
   [, localUrl = ""] = (await next.waitForOutput(/- Local:\s+(\S+)/)) as string[];

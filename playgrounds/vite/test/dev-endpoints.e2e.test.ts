@@ -18,7 +18,9 @@ beforeAll(async () => {
   const home = cleanup.use(await configHome({ serverUrl: server.url, secret: server.secret, routing: "folder" }));
   editor = cleanup.use(await fakeEditor());
   const app = cleanup.use(await copyApp());
-  vite = cleanup.use(runVite(app.root, ["--port", "0"], { XDG_CONFIG_HOME: home.dir, LAUNCH_EDITOR: editor.command }));
+  vite = cleanup.use(
+    runVite(app.root, ["--port", "0"], { XDG_CONFIG_HOME: home.dir, LAUNCH_EDITOR: editor.command, CAPTUN_ACCESS: "public" }),
+  );
   await vite.waitForOutput(/captun: public URL \S+ is live/);
   [, localUrl = ""] = (await vite.waitForOutput(/➜\s+Local:\s+(\S+)/)) as string[];
   [, publicUrl = ""] = (await vite.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];
