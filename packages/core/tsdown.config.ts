@@ -45,9 +45,12 @@ export default defineConfig([
     ...shared,
     name: "workerd",
     platform: "neutral",
-    entry: { "index.workerd": "src/index.workerd.ts" },
+    entry: { "index.workerd": "src/index.workerd.ts", internal: "src/internal.ts" },
     // Cap'n Web's workerd build, as wrangler would pick it for a Worker that imports `captun`.
     inputOptions: { resolve: { conditionNames: ["workerd", "worker", "import"] } },
     deps: { ...shared.deps, neverBundle: [/^cloudflare:/] },
+    // `captun` and `captun/internal` share one copy of everything (one Cap'n Web in a Worker), in
+    // chunks of their own: the Node build's chunks of the same names hold Node builds of them.
+    outputOptions: { chunkFileNames: "_workerd/[name].js" },
   },
 ]);

@@ -1,4 +1,4 @@
-import { bearerSecretMatches, errorResponse, PROTOCOL_HEADER, PROTOCOL_VERSION } from "captun";
+import { bearerSecretMatches, errorResponse, PROTOCOL_HEADER, PROTOCOL_VERSION } from "captun/internal";
 import { type Env, numberSetting } from "./env.ts";
 import { FailureBudget, visitorKey } from "./failure-budget.ts";
 

@@ -1,4 +1,4 @@
-import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun";
+import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun/internal";
 import { type Env, numberSetting } from "./env.ts";
 
 export { CaptunServerShard } from "./shard.ts";

@@ -1,4 +1,4 @@
-import { errorResponse } from "captun";
+import { errorResponse } from "captun/internal";
 
 /**
  * At most `max` requests per tunnel waiting for their response headers (upgrades until their

@@ -1,4 +1,4 @@
-import { errorResponse } from "captun";
+import { errorResponse } from "captun/internal";
 
 /** Seconds a visitor is told to wait before trying again. */
 const RETRY_AFTER_SECONDS = 5;

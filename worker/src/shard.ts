@@ -8,7 +8,7 @@ import {
   getTunnelNameFromUrl,
   isWebSocketUpgrade,
   tunnelUrlFor,
-} from "captun";
+} from "captun/internal";
 import { TunnelAccessGate } from "./access/gate.ts";
 import { ConnectGuard } from "./connect-guard.ts";
 import { type Env, numberSetting } from "./env.ts";

@@ -1,4 +1,4 @@
-import type { AcceptedTunnel } from "captun";
+import type { AcceptedTunnel } from "captun/internal";
 
 /** How a client stopped serving its name, which decides whether visitors wait for it to come back. */
 export type Departure = "left" | "silent";

@@ -1,4 +1,4 @@
-import { stripHopByHop } from "captun";
+import { stripHopByHop } from "captun/internal";
 
 /**
  * Request headers through which a visitor could claim another address, host, scheme or URL to an

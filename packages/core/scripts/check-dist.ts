@@ -13,18 +13,23 @@ for (const file of [
   "index.d.ts",
   "index.workerd.js",
   "index.workerd.d.ts",
+  "internal.js",
+  "internal.d.ts",
   "dev-server/index.js",
   "dev-server/index.d.ts",
   "cli/index.js",
 ]) {
   if (!existsSync(join(dist, file))) problems.push(`dist/${file} is missing`);
 }
-const bundles = ["index.workerd.js", "worker/captun-worker.js", ...readdirSync(join(dist, "_chunks")).map((name) => `_chunks/${name}`)];
+const chunks = (folder: string) =>
+  existsSync(join(dist, folder)) ? readdirSync(join(dist, folder)).map((name) => `${folder}/${name}`) : [];
+const bundles = ["index.workerd.js", "worker/captun-worker.js", ...chunks("_chunks"), ...chunks("_workerd")];
 const withCapnweb = bundles.filter(
   (file) => existsSync(join(dist, file)) && readFileSync(join(dist, file), "utf8").includes("var FlowController"),
 );
-for (const file of ["index.workerd.js", "worker/captun-worker.js"]) {
-  if (!withCapnweb.includes(file)) problems.push(`dist/${file} is missing or does not bundle Cap'n Web`);
+if (!withCapnweb.includes("worker/captun-worker.js")) problems.push("dist/worker/captun-worker.js is missing or does not bundle Cap'n Web");
+if (!withCapnweb.some((file) => file === "index.workerd.js" || file.startsWith("_workerd/"))) {
+  problems.push("the workerd build (dist/index.workerd.js and dist/_workerd/) does not bundle Cap'n Web");
 }
 if (!withCapnweb.some((file) => file.startsWith("_chunks/"))) problems.push("no Node chunk in dist/_chunks/ bundles Cap'n Web");
 for (const file of withCapnweb) {

@@ -2,7 +2,7 @@
 // visitor's path must never be resolved against it. The upstream request is built from parts —
 // the configured origin, its base path, then the visitor's path and query as they are — and the
 // path only ever travels as a request target on a connection already aimed at the origin.
-import { errorResponse } from "./errors.ts";
+import { errorResponse } from "./error-response.ts";
 
 /**
  * The most response-header bytes (names and values) captun passes on from an origin: Node and

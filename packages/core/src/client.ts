@@ -5,6 +5,7 @@ import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
+import type { Fetcher } from "./protocol.ts";
 import {
   CONNECT_PATH,
   ERROR_HEADER,
@@ -18,10 +19,9 @@ import {
   type WireResponse,
   type WireWebSocketResult,
 } from "./protocol.ts";
-import type { Fetcher } from "./server.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 import type { WebSocketConnector } from "./websocket.ts";
-import { connectOriginWebSocket } from "./websocket-accept.ts";
+import { connectOriginWebSocket } from "./websocket-client.ts";
 
 export interface CreateCaptunTunnelOptions {
   /** The tunnel's public URL, e.g. `https://captun.example.workers.dev/my-app`. */

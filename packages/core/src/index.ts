@@ -1,10 +1,9 @@
-// captun for Node: everything the Worker side has, plus the client.
+// captun for Node: everything the Worker side has, plus the client, the origin fetcher and the
+// local server. The README's "Use it from code" lists all of it.
 
 export { type CaptunTunnel, type CreateCaptunTunnelOptions, createCaptunTunnel } from "./client.ts";
 export {
   type CaptunConfig,
-  configPath,
-  maskSecret,
   readConfig,
   resolveServerSettings,
   type ServerSettings,
@@ -14,4 +13,4 @@ export * from "./index.workerd.ts";
 export { type LocalServer, type LocalServerOptions, startLocalServer } from "./local-server.ts";
 export { createOriginFetcher, type OriginFetcherOptions } from "./origin.ts";
 export { type KeepTunnelOpenOptions, type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "./persistent-tunnel.ts";
-export { createOriginWebSocketConnector, type OriginWebSocketOptions } from "./websocket-origin.ts";
+export { createOriginWebSocketConnector, type OriginWebSocketOptions } from "./websocket-origin-connector.ts";

@@ -10,9 +10,9 @@ import {
   originRequestTarget,
 } from "./_origin-target.ts";
 import { stripHopByHop } from "./http.ts";
-import type { Fetcher } from "./server.ts";
+import type { Fetcher } from "./protocol.ts";
 import type { WebSocketConnector } from "./websocket.ts";
-import { createOriginWebSocketConnector } from "./websocket-origin.ts";
+import { createOriginWebSocketConnector } from "./websocket-origin-connector.ts";
 
 export interface OriginFetcherOptions {
   /**

@@ -14,6 +14,8 @@
  * client knows whether to reconnect.
  */
 
+import type { WebSocketConnector } from "./websocket.ts";
+
 /** Path, under the tunnel URL, where clients open their WebSocket. */
 export const CONNECT_PATH = "/__captun-connect";
 
@@ -57,6 +59,15 @@ export const MAX_CHUNK_BYTES = 256 * 1024;
 
 /** A body: absent, inline bytes, or a stream of chunks. */
 export type WireBody = Uint8Array | ReadableStream<Uint8Array> | null;
+
+/**
+ * Anything that answers a Request with a Response, like the global `fetch`. It may also carry a
+ * `connectWebSocket` handler for visitors' WebSocket upgrades (see docs/websockets.md).
+ */
+export type Fetcher = ((request: Request) => Response | Promise<Response>) & {
+  /** Opens the WebSocket for a visitor's upgrade. @default undefined (upgrades are answered 501) */
+  connectWebSocket?: WebSocketConnector;
+};
 
 /** A request as it crosses the tunnel. `url` is the full URL the client should see. */
 export interface WireRequest {

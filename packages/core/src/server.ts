@@ -13,16 +13,7 @@ import {
 } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
 import type { WebSocketConnector } from "./websocket.ts";
-import { acceptVisitorWebSocket } from "./websocket-accept.ts";
-
-/**
- * Anything that answers a Request with a Response, like the global `fetch`. It may also carry a
- * `connectWebSocket` handler for visitors' WebSocket upgrades (see docs/websockets.md).
- */
-export type Fetcher = ((request: Request) => Response | Promise<Response>) & {
-  /** Opens the WebSocket for a visitor's upgrade. @default undefined (upgrades are answered 501) */
-  connectWebSocket?: WebSocketConnector;
-};
+import { acceptVisitorWebSocket } from "./websocket-visitor.ts";
 
 /** The server side of one connected tunnel. */
 export interface AcceptedTunnel {

@@ -11,6 +11,10 @@ const OPEN = 1;
 type Frame = string | Uint8Array;
 type QueueItem = { frame: Frame; size: number } | { close: [code: number, reason: string] };
 
+/** Close code for an origin socket nobody waits for any more (RFC 6455 "going away"). */
+export const GOING_AWAY = 1001;
+export const ABANDONED_REASON = "captun: the visitor left before the upgrade finished";
+
 export interface FramePumpOptions {
   /** @default WEBSOCKET_WINDOW_BYTES */
   windowBytes?: number;

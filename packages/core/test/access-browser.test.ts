@@ -2,7 +2,8 @@
 // reaches the app, not even in a Referer.
 import type { IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createCaptunTunnel, createOriginFetcher, createShareLink } from "../src/index.ts";
+import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
+import { createShareLink } from "../src/share-link.ts";
 import { launchChromium, watchedPage } from "./_apps.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName } from "./_harness.ts";
 

@@ -1,7 +1,8 @@
 // The command line's side of access control: `captun <port>` is public unless asked, `--private`
 // and `--passcode` print the owner's link, `captun share` mints, lists and revokes links.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, ERROR_HEADER } from "../src/index.ts";
+import { createCaptunTunnel } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { configHome } from "./_apps.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { runCli } from "./fixtures/cli-process.ts";

@@ -4,15 +4,10 @@ import { type IncomingHttpHeaders, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { localhostConnectOptions, localhostLookup } from "../src/_localhost.ts";
-import {
-  type AccessPolicy,
-  createCaptunTunnel,
-  createOriginFetcher,
-  createShareLink,
-  ERROR_HEADER,
-  type RoutingMode,
-} from "../src/index.ts";
-import { ACCESS_ADMIN_PATH, deriveAccessKey, SHARE_PARAM, verifyAccessToken } from "../src/share-link.ts";
+import type { AccessPolicy } from "../src/access-policy.ts";
+import { createCaptunTunnel, createOriginFetcher, type RoutingMode } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
+import { ACCESS_ADMIN_PATH, createShareLink, deriveAccessKey, SHARE_PARAM, verifyAccessToken } from "../src/share-link.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 
 const HOUR = 60 * 60 * 1000;

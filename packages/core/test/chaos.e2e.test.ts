@@ -4,7 +4,8 @@
 // a clean short body (where workerd can signal one: see truncation.e2e.test.ts), never a POST twice.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ERROR_HEADER, type LocalServer, startLocalServer, tunnelUrlFor } from "../src/index.ts";
+import { type LocalServer, startLocalServer, tunnelUrlFor } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { readBody, startOrigin, uniqueName, visit } from "./_harness.ts";
 import { startRelay } from "./_relay.ts";
 import { type CliProcess, runCli, tempConfigHome } from "./fixtures/cli-process.ts";

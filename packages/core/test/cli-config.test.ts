@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateTunnelName } from "../src/cli/names.ts";
 import { parseOriginTarget } from "../src/cli/target.ts";
-import { configPath, keepTunnelOpen, maskSecret, readConfig, resolveServerSettings, type TunnelEvent, updateConfig } from "../src/index.ts";
+import { configPath, maskSecret } from "../src/config.ts";
+import { keepTunnelOpen, readConfig, resolveServerSettings, type TunnelEvent, updateConfig } from "../src/index.ts";
 import { startTestServer, uniqueName, visit, waitFor } from "./_harness.ts";
 
 async function tempDir() {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { ERROR_HEADER } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { uniqueName, visit } from "./_harness.ts";
 import { closed, openVisitor } from "./_websocket-harness.ts";
 import { type CliProcess, runCli, tempConfigHome } from "./fixtures/cli-process.ts";

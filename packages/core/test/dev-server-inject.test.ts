@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { createInjectingAgent, createInjectingConnection } from "../src/dev-server/inject.ts";
 import { createOriginFetcher } from "../src/origin.ts";
-import { createOriginWebSocketConnector } from "../src/websocket-origin.ts";
+import { createOriginWebSocketConnector } from "../src/websocket-origin-connector.ts";
 
 describe("createInjectingAgent: injected connections carry the visitor's address", () => {
   it("gives each visitor's connection the X-Forwarded-For address as remoteAddress, loopback otherwise", async () => {

@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, ERROR_HEADER, keepTunnelOpen, type TunnelEvent, tunnelUrlFor } from "../src/index.ts";
+import { createCaptunTunnel, keepTunnelOpen, type TunnelEvent, tunnelUrlFor } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { startRelay } from "./_relay.ts";
 

@@ -2,7 +2,8 @@
 // stream would otherwise hold a flow-control window and count as "sending" forever, shrinking the
 // windows of every later stream (transport.ts flowControlUnit).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, ERROR_HEADER } from "../src/index.ts";
+import { createCaptunTunnel } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { bodyStreamsSending } from "../src/rechunk.ts";
 import { flowControlUnit } from "../src/transport.ts";
 import { startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";

@@ -1,7 +1,8 @@
 // Restarts and short outages: a name whose client left moments ago keeps its visitors' GETs
 // waiting for the successor; a newer client takes a live name over without dropping anything.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, ERROR_HEADER } from "../src/index.ts";
+import { createCaptunTunnel } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 

@@ -9,7 +9,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { localhostLookup } from "../src/_localhost.ts";
-import { ERROR_HEADER } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName } from "./_harness.ts";
 import { runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 

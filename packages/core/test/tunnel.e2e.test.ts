@@ -4,7 +4,8 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, ERROR_HEADER } from "../src/index.ts";
+import { createCaptunTunnel } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { readBody, startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit, waitFor } from "./_harness.ts";
 
 let server: TestServer;

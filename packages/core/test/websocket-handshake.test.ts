@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { localhostLookup } from "../src/_localhost.ts";
 import { createInjectingConnection } from "../src/dev-server/inject.ts";
-import { createCaptunTunnel, createOriginFetcher, createOriginWebSocketConnector, ERROR_HEADER } from "../src/index.ts";
+import { createCaptunTunnel, createOriginFetcher, createOriginWebSocketConnector } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { startTestServer, type TestServer, uniqueName, waitFor } from "./_harness.ts";
 import { closed, openVisitor, startWsOrigin, UpgradeRefused } from "./_websocket-harness.ts";
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, createOriginFetcher, ERROR_HEADER, WebSocketCloseCode } from "../src/index.ts";
+import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
+import { ERROR_HEADER, WebSocketCloseCode } from "../src/protocol.ts";
 import { startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 import { closed, openVisitor, startWsOrigin, UpgradeRefused } from "./_websocket-harness.ts";
 

@@ -20,7 +20,7 @@ import {
   signAccessToken,
   type TunnelRoute,
   verifyAccessToken,
-} from "captun";
+} from "captun/internal";
 import type { Env } from "../env.ts";
 import { clearCookieHeader, readCookie, setCookieHeader, withoutCookie } from "./cookies.ts";
 import { handleLedgerRequest, isRevoked, type LedgerStorage, readLedger } from "./ledger.ts";

@@ -3,7 +3,7 @@
  * which SQLite-backed and older objects both have): revocations, and the links `captun share`
  * minted (for `--list`; links are checked by signature, never looked up here).
  */
-import { bearerSecretMatches } from "captun";
+import { bearerSecretMatches } from "captun/internal";
 
 export interface IssuedLink {
   label: string;

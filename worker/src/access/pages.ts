@@ -1,6 +1,6 @@
 // What a visitor without access sees: a small page for browser navigations (a passcode form on
 // passcode tunnels), a short text answer with `x-captun-error` for everything else.
-import { type CaptunErrorCode, errorResponse, PASSCODE_PATH } from "captun";
+import { type CaptunErrorCode, errorResponse, PASSCODE_PATH } from "captun/internal";
 
 export type DenialReason = "required" | "expired" | "revoked" | "invalid" | "out-of-scope" | "wrong-passcode";
 

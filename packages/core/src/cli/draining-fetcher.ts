@@ -1,5 +1,5 @@
-import { errorResponse } from "../errors.ts";
-import type { Fetcher } from "../server.ts";
+import { errorResponse } from "../error-response.ts";
+import type { Fetcher } from "../protocol.ts";
 import type { AcceptedWebSocket, TunnelWebSocket, WebSocketConnector } from "../websocket.ts";
 import { closeSocket } from "../websocket-bridge.ts";
 

@@ -3,8 +3,8 @@
 // only the developer reaches them; through a tunnel anyone with the link would. Requests that
 // arrive through the tunnel never reach them (docs/security.md, "Dev-server endpoints"); the local
 // URL is untouched.
-import { errorResponse } from "../errors.ts";
-import type { Fetcher } from "../server.ts";
+import { errorResponse } from "../error-response.ts";
+import type { Fetcher } from "../protocol.ts";
 import type { WebSocketConnector } from "../websocket.ts";
 
 /**

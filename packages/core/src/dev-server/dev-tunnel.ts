@@ -1,6 +1,6 @@
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
-import { createOriginWebSocketConnector } from "../websocket-origin.ts";
+import { createOriginWebSocketConnector } from "../websocket-origin-connector.ts";
 import { blockDevEndpoints, blockDevEndpointUpgrades } from "./dev-endpoints.ts";
 import { createInjectingAgent, createInjectingConnection, type HttpServerSource } from "./inject.ts";
 import { withRootPath } from "./root-path.ts";

@@ -4,7 +4,7 @@ export { accessNote, devAccessPolicy, OWNER_LINK_LABEL } from "./access.ts";
 export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
 export { findListeningHttpServer } from "./find-server.ts";
-export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
+export { CaptunDevServerGoneError, createInjectingAgent, type HttpServerSource, injectConnection } from "./inject.ts";
 export type { CaptunDevOptions } from "./options.ts";
 export { type DevTunnelProblem, type DevTunnelSettings, projectTunnelName, resolveDevTunnelSettings } from "./settings.ts";
 export { CAPTUN_PLUGIN_NAME, captunUnplugin } from "./unplugin.ts";

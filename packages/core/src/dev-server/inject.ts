@@ -6,20 +6,21 @@ import type { OutgoingHttpHeaders, Server } from "node:http";
 import { type Duplex, duplexPair } from "node:stream";
 import { Agent, type Dispatcher } from "undici";
 import { ORIGIN_MAX_HEADER_SIZE } from "../_origin-target.ts";
+import { CaptunError } from "../errors.ts";
 import { addressFromPoolHostname, LOCAL_VISITOR_ADDRESS, visitorAddressFromHeaders, visitorPoolOrigin } from "./visitor-address.ts";
 
 /** Returns the dev server's HTTP server right now (frameworks replace it on restart), if any. */
 export type HttpServerSource = () => Server | undefined;
 
 /** The error a dispatch fails with while no dev server is there to take the connection. */
-export class DevServerGoneError extends Error {
-  override name = "DevServerGoneError";
+export class CaptunDevServerGoneError extends CaptunError {
+  override name = "CaptunDevServerGoneError";
 }
 
 /** Opens one in-memory connection into the dev server and returns the client end. */
 export function injectConnection(source: HttpServerSource, remoteAddress = LOCAL_VISITOR_ADDRESS): Duplex {
   const server = source();
-  if (!server) throw new DevServerGoneError("the dev server is not running (closed or restarting)");
+  if (!server) throw new CaptunDevServerGoneError("the dev server is not running (closed or restarting)");
   const [client, serverSide] = duplexPair();
   // Frameworks read the peer address (Astro's clientAddress) and tune sockets (Next's bundled ws
   // calls setNoDelay/setTimeout): give the in-memory socket what a TCP one would have.

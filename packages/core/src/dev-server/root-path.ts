@@ -1,4 +1,4 @@
-import type { Fetcher } from "../server.ts";
+import type { Fetcher } from "../protocol.ts";
 
 /**
  * Puts the folder prefix back in front of every path, except that the public root goes to

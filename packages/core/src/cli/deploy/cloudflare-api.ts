@@ -1,7 +1,7 @@
 import { CaptunError } from "../../errors.ts";
 
 /** A Cloudflare API call failed; the message carries Cloudflare's own error text and code. */
-export class CloudflareApiError extends CaptunError {
+export class CaptunCloudflareApiError extends CaptunError {
   override name = "CaptunCloudflareApiError";
   readonly status: number;
   /** Cloudflare's error codes from the response envelope, e.g. 10000 (missing permission). */
@@ -96,7 +96,7 @@ export function createCloudflareApi(credentials: Credentials, env: NodeJS.Proces
       const errors = envelope.errors ?? [];
       const detail = errors.map((error) => `${error.message}${error.code ? ` (${error.code})` : ""}`).join("; ") || response.statusText;
       const call = `${method} ${path.split("?")[0]}`;
-      throw new CloudflareApiError(
+      throw new CaptunCloudflareApiError(
         `Cloudflare API ${call} failed (${response.status}): ${detail}`,
         call,
         response.status,
@@ -121,7 +121,7 @@ export function createCloudflareApi(credentials: Credentials, env: NodeJS.Proces
 
   const zone = (id: string) => `/zones/${encodeURIComponent(id)}`;
   const account = (id: string) => `/accounts/${encodeURIComponent(id)}`;
-  const notFound = (error: unknown) => error instanceof CloudflareApiError && error.codes.includes(CODES.workersNotFound);
+  const notFound = (error: unknown) => error instanceof CaptunCloudflareApiError && error.codes.includes(CODES.workersNotFound);
 
   return {
     credentials,
@@ -197,7 +197,7 @@ export function createCloudflareApi(credentials: Credentials, env: NodeJS.Proces
       try {
         return await call<DnsRecord>("GET", `${zone(zoneId)}/dns_records/${encodeURIComponent(recordId)}`);
       } catch (error) {
-        if (error instanceof CloudflareApiError && error.status === 404) return undefined;
+        if (error instanceof CaptunCloudflareApiError && error.status === 404) return undefined;
         throw error;
       }
     },

@@ -1,5 +1,5 @@
 import { CaptunUsageError } from "../args.ts";
-import { CloudflareApiError, CODES, type Credentials, type createCloudflareApi } from "./cloudflare-api.ts";
+import { CaptunCloudflareApiError, CODES, type Credentials, type createCloudflareApi } from "./cloudflare-api.ts";
 import type { RoutingPlan } from "./routing-plan.ts";
 import { needsAdvancedCertificate } from "./routing-plan.ts";
 import { wranglerCredentials } from "./wrangler.ts";
@@ -61,7 +61,7 @@ export async function verifyCredentials(api: ReturnType<typeof createCloudflareA
     const token = await api.verifyToken().catch(async (error: unknown) => {
       // Account-owned tokens verify under /accounts/<id>/tokens/verify, not /user: one that can list
       // its account is live.
-      if (error instanceof CloudflareApiError && error.status === 401 && (await api.accounts().catch(() => [])).length > 0)
+      if (error instanceof CaptunCloudflareApiError && error.status === 401 && (await api.accounts().catch(() => [])).length > 0)
         return { status: "active" };
       throw error;
     });
@@ -69,7 +69,7 @@ export async function verifyCredentials(api: ReturnType<typeof createCloudflareA
       throw new CaptunUsageError(`CLOUDFLARE_API_TOKEN is ${token.status}. Create a new token (${TOKENS_PAGE}) and set it.`);
     }
   } catch (error) {
-    if (!(error instanceof CloudflareApiError)) throw error;
+    if (!(error instanceof CaptunCloudflareApiError)) throw error;
     const what = credentials.kind === "key" ? "CLOUDFLARE_API_KEY / CLOUDFLARE_EMAIL are" : "CLOUDFLARE_API_TOKEN is";
     throw new CaptunUsageError(`Cloudflare does not accept these credentials: ${what} not valid (${error.message}).`);
   }
@@ -111,8 +111,8 @@ export function permissionForCall(call: string): Permission {
 }
 
 /** A 403 for a missing permission (code 10000), as opposed to any other failure. */
-export function isForbidden(error: unknown): error is CloudflareApiError {
-  return error instanceof CloudflareApiError && error.status === 403 && error.codes.includes(CODES.forbidden);
+export function isForbidden(error: unknown): error is CaptunCloudflareApiError {
+  return error instanceof CaptunCloudflareApiError && error.status === 403 && error.codes.includes(CODES.forbidden);
 }
 
 /** Runs a read the plan needs; a 403 is collected (to name the missing permission) instead of thrown. */

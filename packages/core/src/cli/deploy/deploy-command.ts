@@ -9,7 +9,7 @@ import { WORKER_BUNDLE } from "../../local-server.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "../args.ts";
 import { log, urlLine } from "../log.ts";
 import { applyPlan } from "./apply.ts";
-import { CloudflareApiError, createCloudflareApi } from "./cloudflare-api.ts";
+import { CaptunCloudflareApiError, createCloudflareApi } from "./cloudflare-api.ts";
 import { isForbidden, missingPermissionsError, permissionForCall, resolveCredentials, verifyCredentials } from "./credentials.ts";
 import { DEPLOY_HELP } from "./deploy-help.ts";
 import { type DeployPlan, planDeployment } from "./deploy-plan.ts";
@@ -205,7 +205,7 @@ async function confirmDnsSwitch(plan: DeployPlan, options: DeployOptions, io: De
 
 /** Without Zone Read the wizard asks for the zone's name instead of listing zones. */
 function typedInstead(error: unknown): [] {
-  if (error instanceof CloudflareApiError && error.status === 403) return [];
+  if (error instanceof CaptunCloudflareApiError && error.status === 403) return [];
   throw error;
 }
 

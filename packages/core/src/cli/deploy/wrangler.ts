@@ -6,7 +6,7 @@ import { CaptunError } from "../../errors.ts";
 import type { Credentials } from "./cloudflare-api.ts";
 
 /** wrangler exited non-zero; the message ends with the tail of its output. */
-export class WranglerError extends CaptunError {
+export class CaptunWranglerError extends CaptunError {
   override name = "CaptunWranglerError";
 }
 
@@ -36,13 +36,13 @@ export async function runWrangler(args: string[], run: WranglerRun): Promise<str
   child.stdout.on("data", collect("out"));
   child.stderr.on("data", collect("err"));
   return new Promise((resolve, reject) => {
-    child.once("error", (error) => reject(new WranglerError(`could not start wrangler: ${error.message}`)));
+    child.once("error", (error) => reject(new CaptunWranglerError(`could not start wrangler: ${error.message}`)));
     child.once("close", (code) => {
       if (code === 0) return resolve(stdout);
       const lines = all.split("\n").filter((line) => line.trim());
       const firstError = lines.findIndex((line) => line.includes("[ERROR]"));
       const tail = (firstError >= 0 ? lines.slice(firstError, firstError + 12) : lines.slice(-12)).join("\n");
-      reject(new WranglerError(`\`wrangler ${args[0]}\` failed (exit ${code}):\n${tail}`));
+      reject(new CaptunWranglerError(`\`wrangler ${args[0]}\` failed (exit ${code}):\n${tail}`));
     });
   });
 }
@@ -60,7 +60,7 @@ export async function wranglerCredentials(env: NodeJS.ProcessEnv, cwd: string): 
     return { kind: "token", token: parsed.token, source: parsed.type === "oauth" ? "wrangler-login" : "env" };
   } catch (error) {
     // wrangler says "Not logged in" by exiting non-zero.
-    if (error instanceof WranglerError || error instanceof SyntaxError) return undefined;
+    if (error instanceof CaptunWranglerError || error instanceof SyntaxError) return undefined;
     throw error;
   }
 }

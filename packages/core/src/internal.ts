@@ -1,0 +1,42 @@
+// `captun/internal`: what captun's own Worker needs beyond the public API (wire conversion, error
+// pages, access tokens, routing details). Runtime-neutral; no semver promise: import `captun` instead.
+
+export {
+  ACCESS_POLICY_HEADER,
+  type AccessMode,
+  type AccessPolicy,
+  accessPolicyHeaders,
+  parseAccessPolicyHeader,
+  type ServerAccessPolicy,
+} from "./access-policy.ts";
+export { type CaptunErrorCode, errorResponse } from "./error-response.ts";
+export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
+export * from "./index.workerd.ts";
+export { pathMatchesAny, pathMatchesGlob } from "./path-glob.ts";
+export {
+  ERROR_HEADER,
+  PROTOCOL_HEADER,
+  PROTOCOL_VERSION,
+  type TunnelInfo,
+  WebSocketCloseCode,
+} from "./protocol.ts";
+export {
+  canonicalizeTunnelName,
+  routingModeFor,
+  shardIndexFor,
+} from "./routing.ts";
+export {
+  ACCESS_ADMIN_PATH,
+  ACCESS_COOKIE,
+  type AccessClaims,
+  type AccessKey,
+  type CreateShareLinkOptions,
+  createShareLink,
+  deriveAccessKey,
+  PASSCODE_PATH,
+  passcodeVerifier,
+  SHARE_PARAM,
+  signAccessToken,
+  verifyAccessToken,
+} from "./share-link.ts";
+export { isWebSocketUpgrade, offeredSubprotocols } from "./websocket.ts";
