@@ -12,7 +12,6 @@ import {
   type WireResponse,
 } from "./protocol.ts";
 import { type MessageSocket, type SocketClose, WebSocketTransport } from "./transport.ts";
-import type { WebSocketConnector } from "./websocket.ts";
 import { acceptVisitorWebSocket } from "./websocket-visitor.ts";
 
 /** The server side of one connected tunnel. */

@@ -43,6 +43,7 @@ it("`captun` in workerd exports the runtime-neutral half, no `node:` code", asyn
 });
 
 it("every error class is a CaptunError whose name is its class name", async () => {
+  const { CaptunError } = await import("../src/errors.ts");
   const modules = [
     await import("../src/errors.ts"),
     await import("../src/_tools.ts"),
@@ -51,7 +52,6 @@ it("every error class is a CaptunError whose name is its class name", async () =
     await import("../src/cli/deploy/wrangler.ts"),
     await import("../src/dev-server/inject.ts"),
   ];
-  const { CaptunError } = modules[0];
   const classes = modules.flatMap((module) =>
     Object.entries(module).filter(([name, value]) => typeof value === "function" && /^[A-Z]\w*Error$/.test(name)),
   ) as [string, new (message: string) => Error][];
