@@ -6,15 +6,21 @@ import {
   CONNECT_PATH,
   errorResponse,
   getTunnelNameFromUrl,
+  INBOX_ARRIVED_HEADER,
+  INBOX_HEADER,
+  INBOX_ID_HEADER,
   isWebSocketUpgrade,
   stripHopByHop,
   tunnelUrlFor,
 } from "captun";
 import { type Env, numberSetting } from "./env.ts";
+import { TunnelInbox } from "./inbox.ts";
 import { coalescedRequestBody } from "./request-body.ts";
 
 /** Headers a visitor could use to lie about where a request came from. */
 const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"];
+/** Only the shard's inbox sets these (a late delivery): a visitor must not fake one. */
+const INBOX_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER];
 
 /**
  * Holds the connected tunnels for the names that hash to this shard, and answers public requests
@@ -23,6 +29,7 @@ const FORWARDING_HEADERS = ["forwarded", "x-forwarded-for", "x-forwarded-proto",
  */
 export class CaptunServerShard extends DurableObject<Env> {
   readonly #tunnels = new Map<string, AcceptedTunnel>();
+  readonly #inbox = new TunnelInbox(this.ctx.storage, this.env, (name) => this.#tunnels.get(name));
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
@@ -44,17 +51,20 @@ export class CaptunServerShard extends DurableObject<Env> {
     const previous = this.#tunnels.get(name);
     this.#tunnels.set(name, tunnel);
     previous?.close(CloseCode.replaced, "replaced by a newer client for this name");
+    void this.#inbox.connected(name, request.headers.get(INBOX_HEADER));
     return response;
   }
 
   async #forward(request: Request, name: string, pathAndQuery: string): Promise<Response> {
+    const queued = await this.#inbox.intercept(request, name, pathAndQuery);
+    if (queued) return queued;
     const tunnel = this.#tunnels.get(name);
     if (!tunnel) {
       return errorResponse(request, 503, "tunnel-offline", "No client is connected for this tunnel right now.", { "retry-after": "5" });
     }
     const publicUrl = new URL(request.url);
     const headers = stripHopByHop(new Headers(request.headers));
-    for (const header of FORWARDING_HEADERS) headers.delete(header);
+    for (const header of [...FORWARDING_HEADERS, ...INBOX_HEADERS]) headers.delete(header);
     const visitorIp = request.headers.get("cf-connecting-ip");
     if (visitorIp) headers.set("x-forwarded-for", visitorIp);
     headers.set("x-forwarded-proto", publicUrl.protocol.slice(0, -1));

@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { CaptunAuthError, CaptunConnectError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
+import { encodeInboxPatterns, INBOX_HEADER } from "./inbox-paths.ts";
 import {
   CONNECT_PATH,
   type TunnelClientApi,
@@ -35,6 +36,8 @@ export interface CreateCaptunTunnelOptions {
   connectTimeoutMs?: number;
   /** Ping interval; a peer silent for two intervals counts as gone. @default 15_000 */
   heartbeatMs?: number;
+  /** Paths the server keeps requests for while this tunnel is offline, e.g. `["/webhooks/**"]` (docs/inspector.md). @default [] */
+  inbox?: readonly string[];
 }
 
 /** A connected tunnel. Dispose it (`await using`) or call `close()`. */
@@ -81,7 +84,7 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
   const url = connectUrlFor(options.url);
-  const socket = createSocket(url, options.secret);
+  const socket = createSocket(url, options.secret, options.inbox);
   // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
   // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
@@ -129,9 +132,10 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   };
 }
 
-function createSocket(url: URL, secret: string | undefined): WebSocket {
+function createSocket(url: URL, secret: string | undefined, inbox: readonly string[] = []): WebSocket {
   const headers: Record<string, string> = {};
   if (secret) headers.authorization = `Bearer ${secret}`;
+  if (inbox.length > 0) headers[INBOX_HEADER] = encodeInboxPatterns(inbox);
   return new WebSocket(url, {
     headers,
     ...localhostConnectOptions,

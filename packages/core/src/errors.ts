@@ -34,7 +34,8 @@ export type CaptunErrorCode =
   | "bad-request"
   | "websocket-unsupported"
   | "response-headers-too-large"
-  | "dev-endpoint-blocked";
+  | "dev-endpoint-blocked"
+  | "inbox-full";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

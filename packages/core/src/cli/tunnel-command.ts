@@ -1,5 +1,6 @@
 import pc from "picocolors";
 import { configPath, readConfig, resolveServerSettings } from "../config.ts";
+import { INSPECT_OPTIONS, startCliInspection } from "../inspector/cli.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
@@ -17,6 +18,7 @@ const OPTIONS = {
   secret: { type: "string" },
   qr: { type: "boolean" },
   grace: { type: "string" },
+  ...INSPECT_OPTIONS,
 } as const;
 
 /** `captun <port|url>`: tunnels an origin until SIGINT/SIGTERM. Resolves with the exit code. */
@@ -32,17 +34,19 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   if (!server) throw new CaptunUsageError(noServerMessage());
 
   const originFetcher = createOriginFetcher(origin);
-  const draining = createDrainingFetcher(originFetcher);
+  const inspection = await startCliInspection(values);
+  const draining = createDrainingFetcher(inspection.wrap(originFetcher));
   let everConnected = false;
   let exitCode = 0;
   const tunnel = keepTunnelOpen({
     url: tunnelUrlFor(server.serverUrl, name, server.customHostname),
     secret: server.secret,
     fetch: draining.fetch,
+    inbox: inspection.inbox,
     onEvent: (event) => {
       if (event.type === "connected" && !everConnected) {
         everConnected = true;
-        printBanner(origin.href, event.url, values.qr ?? (process.stdout.isTTY === true && !isLoopbackUrl(event.url)));
+        printBanner(origin.href, event.url, values.qr ?? (process.stdout.isTTY === true && !isLoopbackUrl(event.url)), inspection.lines());
       } else if (event.type === "retrying" && !everConnected) {
         // The first connect failing means a wrong URL or a server that is not running: say so now.
         log.error(`${event.error.message}\n  Check --server-url, or start a local server with \`captun server\`.`);
@@ -69,6 +73,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
     await tunnel.stopped;
   } finally {
     removeSignalHandlers();
+    await inspection.close();
     await originFetcher.close();
   }
   return exitCode;
@@ -97,10 +102,11 @@ function reportEvent(event: TunnelEvent): number | undefined {
   }
 }
 
-function printBanner(origin: string, publicUrl: string, showQr: boolean): void {
+function printBanner(origin: string, publicUrl: string, showQr: boolean, extraLines: string[] = []): void {
   log.info(`\n  ${pc.bold("captun")}  ${pc.dim("tunnel open")}\n`);
   log.info(urlLine("Local", origin.replace(/\/$/, "")));
   log.info(urlLine("Public", publicUrl));
+  for (const line of extraLines) log.info(line);
   if (showQr) log.info(`\n${qrCode(publicUrl)}`);
   log.info(pc.dim("\n  Ctrl-C to stop\n"));
 }

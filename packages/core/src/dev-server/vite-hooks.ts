@@ -3,6 +3,8 @@
 import type { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
+import { inspectUrlLine } from "../inspector/dev.ts";
+import { inspectorMiddleware } from "../inspector/node.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
@@ -56,11 +58,15 @@ export function attachToViteServer(
     httpServer: () => (server.httpServer as Server | null) ?? undefined,
     pathPrefix,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    inbox: options.inbox,
   });
+  const inspect = options.inspect !== false;
+  if (inspect) server.middlewares.use(inspectorMiddleware(tunnel.capture));
   const publicUrl = `${resolved.tunnelUrl}/`;
   wrapPrintUrls(server, () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
-    return [publicUrlLine(publicUrl), exposureLine(), ...(qr ? qrCodeLines(publicUrl) : [])];
+    const local = server.resolvedUrls?.local[0];
+    return [publicUrlLine(publicUrl), exposureLine(), ...(inspect && local ? [inspectUrlLine(local)] : []), ...(qr ? qrCodeLines(publicUrl) : [])];
   });
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
