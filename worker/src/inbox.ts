@@ -64,6 +64,8 @@ export class TunnelInbox {
   readonly #patterns = new Map<string, string[]>();
   readonly #delivering = new Map<string, Promise<void>>();
   readonly #again = new Set<string>();
+  /** Ends a delivery's wait before its next try (a new client connected). */
+  readonly #wake = new Map<string, () => void>();
 
   constructor(storage: DurableObjectStorage, env: Env, current: (name: string) => AcceptedTunnel | undefined) {
     this.#storage = storage;
@@ -76,12 +78,16 @@ export class TunnelInbox {
     };
   }
 
-  /** A client connected for `name`: remember the paths it named, then deliver what waited. */
+  /** A client connected for `name`: remember the paths it named, then deliver what waited. Never rejects. */
   async connected(name: string, header: string | null): Promise<void> {
     const patterns = decodeInboxPatterns(header);
     this.#patterns.set(name, patterns);
-    if (patterns.length > 0) await this.#storage.put(keys.paths(name), patterns);
-    else await this.#storage.delete(keys.paths(name));
+    try {
+      if (patterns.length > 0) await this.#storage.put(keys.paths(name), patterns);
+      else await this.#storage.delete(keys.paths(name));
+    } catch {
+      // Kept in memory for now; a later connect writes them again.
+    }
     this.#kick(name);
   }
 
@@ -156,6 +162,7 @@ export class TunnelInbox {
   #kick(name: string): void {
     if (this.#delivering.has(name)) {
       this.#again.add(name);
+      this.#wake.get(name)?.();
       return;
     }
     const run = async () => {
@@ -194,7 +201,14 @@ export class TunnelInbox {
       if (!delivered) {
         if (this.#current(name) !== tunnel || failures >= MAX_RETRIES) return;
         // The client is there but its origin is not (yet): try again shortly, keeping the order.
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** failures++));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 500 * 2 ** failures++);
+          this.#wake.set(name, () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        this.#wake.delete(name);
         continue;
       }
       failures = 0;
