@@ -68,7 +68,9 @@ export default function captun(options: CaptunAstroOptions = {}): AstroIntegrati
         // Astro prints its `┃ Local` banner right after this hook returns: print under it.
         setImmediate(() => {
           for (const line of bannerLines(settings, tunnel, options)) logger.info(line);
-          if (tunnel && options.inspect !== false) logger.info(`${pc.bold("Inspect")} ${pc.cyan(devInspectorUrl(`http://localhost:${address.port}`))}`);
+          if (tunnel && options.inspect !== false) {
+            logger.info(`${pc.bold("Inspect")} ${pc.cyan(devInspectorUrl(`http://localhost:${address.port}`))}`);
+          }
         });
       },
 

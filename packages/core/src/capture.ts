@@ -104,7 +104,8 @@ export function createCapture(options: CaptureOptions = {}): Capture {
   const emit = (event: CaptureEvent) => {
     for (const listener of listeners) listener(event);
   };
-  const weight = (exchange: CapturedExchange) => (exchange.requestBody?.bytes.byteLength ?? 0) + (exchange.responseBody?.bytes.byteLength ?? 0);
+  const weight = (exchange: CapturedExchange) =>
+    (exchange.requestBody?.bytes.byteLength ?? 0) + (exchange.responseBody?.bytes.byteLength ?? 0);
   const trim = () => {
     while (entries.length > maxEntries || (bytes > maxBytes && entries.length > 1)) {
       const dropped = entries.shift()!;
@@ -251,7 +252,8 @@ export function createCapture(options: CaptureOptions = {}): Capture {
 function replayRequest(source: CapturedExchange, edits: ReplayEdits): Request {
   const url = new URL(source.url);
   if (edits.path !== undefined) {
-    if (!edits.path.startsWith("/")) throw new CaptureReplayError(`The path to replay must start with "/", not ${JSON.stringify(edits.path)}.`);
+    if (!edits.path.startsWith("/"))
+      throw new CaptureReplayError(`The path to replay must start with "/", not ${JSON.stringify(edits.path)}.`);
     const edited = new URL(edits.path, "http://x");
     url.pathname = edited.pathname;
     url.search = edited.search;

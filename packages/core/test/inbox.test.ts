@@ -118,7 +118,12 @@ describe("inbox", () => {
     });
     const name = uniqueName("inboxkill");
     const url = server.tunnelUrl(name);
-    const env = { XDG_CONFIG_HOME: home.path, CAPTUN_SERVER_URL: server.url, CAPTUN_SECRET: server.secret, CAPTUN_CUSTOM_HOSTNAME: server.customHostname ?? "" };
+    const env = {
+      XDG_CONFIG_HOME: home.path,
+      CAPTUN_SERVER_URL: server.url,
+      CAPTUN_SECRET: server.secret,
+      CAPTUN_CUSTOM_HOSTNAME: server.customHostname ?? "",
+    };
     const args = [origin.url, "--name", name, "--inbox", "/webhooks/**", "--no-inspect", "--no-qr"];
     const first = runCli(args, env);
     await first.waitFor(/Public:/);
@@ -178,7 +183,11 @@ describe("inbox", () => {
     const url = server.tunnelUrl(name);
     {
       await using _tunnel = await connect(name, origin.url);
-      await visit(`${url}/webhooks/x`, { method: "POST", headers: { [INBOX_ID_HEADER]: "fake", [INBOX_ARRIVED_HEADER]: "2000-01-01T00:00:00Z" }, body: "spoof" });
+      await visit(`${url}/webhooks/x`, {
+        method: "POST",
+        headers: { [INBOX_ID_HEADER]: "fake", [INBOX_ARRIVED_HEADER]: "2000-01-01T00:00:00Z" },
+        body: "spoof",
+      });
       expect(origin.arrived.at(-1)).toMatchObject({ body: "spoof", inboxId: undefined, arrivedAt: undefined });
     }
     // Reconnecting without inbox paths unregisters them.

@@ -12,6 +12,9 @@ import { createOriginFetcher } from "../src/origin.ts";
 import { endpointSpellings, expectBlocked } from "./_dev-endpoints.ts";
 import { readBody, startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answered by the API under test, checked field by field
+type Json = any;
+
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
@@ -25,7 +28,11 @@ async function inspectedTunnel(originUrl: string, options: { maxBodyBytes?: numb
   const capture = createCapture(options);
   const fetcher = createOriginFetcher(originUrl);
   const inspector = await startInspectorServer(capture, { port: 0 });
-  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(uniqueName("insp")), secret: server.secret, fetch: capture.wrap(fetcher) });
+  const tunnel = await createCaptunTunnel({
+    url: server.tunnelUrl(uniqueName("insp")),
+    secret: server.secret,
+    fetch: capture.wrap(fetcher),
+  });
   const api = async (path: string, init?: RequestInit) => fetch(new URL(path, inspector.url), init);
   return Object.assign(tunnel, {
     capture,
@@ -40,7 +47,7 @@ async function inspectedTunnel(originUrl: string, options: { maxBodyBytes?: numb
 }
 
 async function settled(api: (path: string) => Promise<Response>, id: string) {
-  let detail: Record<string, any> = {};
+  let detail: Record<string, Json> = {};
   await expect
     .poll(async () => {
       detail = await (await api(`/api/requests/${id}`)).json();
@@ -128,9 +135,15 @@ describe("capture", () => {
     const reader = answer.body!.getReader();
     await reader.read();
     controller.abort();
-    let detail: Record<string, any> = {};
+    let detail: Record<string, Json> = {};
     await expect
-      .poll(async () => (detail = await (await tunnel.api("/api/requests/1")).json()).outcome, { timeout: 10_000 })
+      .poll(
+        async () => {
+          detail = await (await tunnel.api("/api/requests/1")).json();
+          return detail.outcome;
+        },
+        { timeout: 10_000 },
+      )
       .not.toBe("pending");
     expect(detail.outcome).toBe("cancelled");
   });
@@ -186,23 +199,44 @@ describe("JSON API and replay", () => {
     });
     await using tunnel = await inspectedTunnel(origin.url);
     await (
-      await visit(`${tunnel.url}/hook`, { method: "POST", headers: { authorization: "Bearer keep-me", "content-type": "text/plain" }, body: "v1" })
+      await visit(`${tunnel.url}/hook`, {
+        method: "POST",
+        headers: { authorization: "Bearer keep-me", "content-type": "text/plain" },
+        body: "v1",
+      })
     ).text();
     await settled(tunnel.api, "1");
 
     const asIs = await tunnel.api("/api/requests/1/replay", { method: "POST" });
     expect(asIs.status).toBe(200);
-    expect(await asIs.json()).toMatchObject({ id: "2", replayOf: "1", status: 200, outcome: "complete", response: { body: { text: "got v1" } } });
+    expect(await asIs.json()).toMatchObject({
+      id: "2",
+      replayOf: "1",
+      status: 200,
+      outcome: "complete",
+      response: { body: { text: "got v1" } },
+    });
 
     // Headers as the page shows them (secrets redacted) are sent with their captured values.
     const original = await (await tunnel.api("/api/requests/1")).json();
     const edited = await tunnel.api("/api/requests/1/replay", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ method: "PUT", path: "/hook/edited?x=1", headers: [...original.request.headers, ["x-edited", "yes"]], body: "v2" }),
+      body: JSON.stringify({
+        method: "PUT",
+        path: "/hook/edited?x=1",
+        headers: [...original.request.headers, ["x-edited", "yes"]],
+        body: "v2",
+      }),
     });
     expect(edited.status).toBe(200);
-    expect(await edited.json()).toMatchObject({ id: "3", replayOf: "1", method: "PUT", path: "/hook/edited?x=1", response: { body: { text: "got v2" } } });
+    expect(await edited.json()).toMatchObject({
+      id: "3",
+      replayOf: "1",
+      method: "PUT",
+      path: "/hook/edited?x=1",
+      response: { body: { text: "got v2" } },
+    });
     expect(received).toEqual([
       { method: "POST", url: "/hook", body: "v1", auth: "Bearer keep-me" },
       { method: "POST", url: "/hook", body: "v1", auth: "Bearer keep-me" },
@@ -236,7 +270,13 @@ describe("JSON API and replay", () => {
       res.end(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]));
     });
     await using tunnel = await inspectedTunnel(origin.url);
-    await (await visit(`${tunnel.url}/form?q=1`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "a=1&b=two" })).arrayBuffer();
+    await (
+      await visit(`${tunnel.url}/form?q=1`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "a=1&b=two",
+      })
+    ).arrayBuffer();
     await settled(tunnel.api, "1");
     const response = await tunnel.api("/api/har");
     expect(response.headers.get("content-disposition")).toContain("captun.har");
@@ -244,14 +284,21 @@ describe("JSON API and replay", () => {
     expectValidHar(har);
     const [entry] = har.log.entries;
     expect(entry.request).toMatchObject({ method: "POST", queryString: [{ name: "q", value: "1" }] });
-    expect(entry.request.postData).toMatchObject({ mimeType: "application/x-www-form-urlencoded", text: "a=1&b=two", params: [{ name: "a", value: "1" }, { name: "b", value: "two" }] });
+    expect(entry.request.postData).toMatchObject({
+      mimeType: "application/x-www-form-urlencoded",
+      text: "a=1&b=two",
+      params: [
+        { name: "a", value: "1" },
+        { name: "b", value: "two" },
+      ],
+    });
     expect(entry.response.content).toMatchObject({ mimeType: "image/png", encoding: "base64", size: 8 });
     expect(Buffer.from(entry.response.content.text, "base64")).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]));
   });
 });
 
 /** The required fields and types of HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/). */
-function expectValidHar(har: any): void {
+function expectValidHar(har: Json): void {
   const nameValues = (list: unknown) => {
     expect(Array.isArray(list)).toBe(true);
     for (const item of list as { name: unknown; value: unknown }[]) {
@@ -360,10 +407,7 @@ describe("local only", () => {
       expect(through.status).toBe(404);
       expect(through.headers.get("x-captun-error")).toBe("dev-endpoint-blocked");
       expect(await through.text()).not.toContain("/page");
-      await expectBlocked(tunnelUrl, [
-        ...endpointSpellings("", "/__captun", "/"),
-        ...endpointSpellings("", "/__captun", "/api/requests"),
-      ]);
+      await expectBlocked(tunnelUrl, [...endpointSpellings("", "/__captun", "/"), ...endpointSpellings("", "/__captun", "/api/requests")]);
     } finally {
       unmount();
       devServer.closeAllConnections();

@@ -4,6 +4,7 @@ export const HELP = `${pc.bold("captun")} — a public URL for something on your
 
 ${pc.bold("Usage")}
   captun <port|url> [--name <name>] [--server-url <url>] [--secret <secret>] [--no-qr] [--grace <seconds>]
+               [--inspect-port <port>] [--no-inspect] [--inbox <path pattern>]
   captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret <secret>]
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
@@ -21,6 +22,9 @@ ${pc.bold("Tunnel options")}
   --secret      connect secret (default: CAPTUN_SECRET, then the saved config)
   --no-qr       do not print a QR code of the public URL
   --grace       seconds in-flight requests may take to finish after Ctrl-C (default 10)
+  --inspect-port  local inspector port on 127.0.0.1 (default 4141, or the next free one)
+  --no-inspect  do not record requests or serve the inspector
+  --inbox       keep requests to these paths while offline, e.g. '/webhooks/**' (repeatable)
 
 Config: $XDG_CONFIG_HOME/captun/config.json (default ~/.config). Docs: docs/cli.md, docs/deploy.md
 `;

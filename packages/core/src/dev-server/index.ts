@@ -1,10 +1,10 @@
 // `captun/dev-server`: the framework-agnostic dev-server core the framework adapters build on.
 
+export { devInspectorUrl, inspectUrlLine } from "../inspector/dev.ts";
+export { inspectorMiddleware, mountInspectorOnServer } from "../inspector/node.ts";
 export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
 export { findListeningHttpServer } from "./find-server.ts";
-export { devInspectorUrl, inspectUrlLine } from "../inspector/dev.ts";
-export { inspectorMiddleware, mountInspectorOnServer } from "../inspector/node.ts";
 export { createInjectingAgent, DevServerGoneError, type HttpServerSource, injectConnection } from "./inject.ts";
 export type { CaptunDevOptions } from "./options.ts";
 export { type DevTunnelProblem, type DevTunnelSettings, projectTunnelName, resolveDevTunnelSettings } from "./settings.ts";

@@ -2,9 +2,9 @@
 // running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
 import type { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
-import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { inspectUrlLine } from "../inspector/dev.ts";
 import { inspectorMiddleware } from "../inspector/node.ts";
+import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
@@ -66,7 +66,12 @@ export function attachToViteServer(
   wrapPrintUrls(server, () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
     const local = server.resolvedUrls?.local[0];
-    return [publicUrlLine(publicUrl), exposureLine(), ...(inspect && local ? [inspectUrlLine(local)] : []), ...(qr ? qrCodeLines(publicUrl) : [])];
+    return [
+      publicUrlLine(publicUrl),
+      exposureLine(),
+      ...(inspect && local ? [inspectUrlLine(local)] : []),
+      ...(qr ? qrCodeLines(publicUrl) : []),
+    ];
   });
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);

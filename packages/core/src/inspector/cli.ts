@@ -35,7 +35,9 @@ export async function startCliInspection(values: { inspect?: boolean; "inspect-p
     try {
       server = await startInspectorServer(capture, { port });
     } catch (error) {
-      log.warn(`The inspector could not listen on 127.0.0.1:${port} or the ports above it (${(error as Error).message}); use --inspect-port.`);
+      log.warn(
+        `The inspector could not listen on 127.0.0.1:${port} or the ports above it (${(error as Error).message}); use --inspect-port.`,
+      );
       capture = undefined;
     }
   }

@@ -19,7 +19,12 @@ export function isInspectorPath(target: string | undefined, basePath = DEV_INSPE
  * Answers one Node request with the inspector. Connections from anywhere but this machine are
  * refused: a dev server started with `--host` listens on the network, its inspector must not.
  */
-export async function serveInspectorRequest(handler: InspectorHandler, req: IncomingMessage, res: ServerResponse, basePath = ""): Promise<void> {
+export async function serveInspectorRequest(
+  handler: InspectorHandler,
+  req: IncomingMessage,
+  res: ServerResponse,
+  basePath = "",
+): Promise<void> {
   if (!isLoopbackAddress(req.socket.remoteAddress)) {
     res.writeHead(403, { "content-type": "text/plain; charset=utf-8" }).end("The captun inspector only answers on this machine.\n");
     return;
@@ -69,7 +74,10 @@ export async function serveInspectorRequest(handler: InspectorHandler, req: Inco
 export function inspectorMiddleware(capture: Capture) {
   const handler = createInspectorHandler(capture, { basePath: DEV_INSPECTOR_PATH });
   return (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void): void => {
-    if (!isInspectorPath(req.url)) return next();
+    if (!isInspectorPath(req.url)) {
+      next();
+      return;
+    }
     serveInspectorRequest(handler, req, res, DEV_INSPECTOR_PATH).catch(next);
   };
 }
