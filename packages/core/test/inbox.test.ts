@@ -45,10 +45,10 @@ async function recordingOrigin(hold?: (req: IncomingMessage, body: string) => Pr
   return Object.assign(origin, { answered, arrived });
 }
 
-async function connect(name: string, originUrl: string, inbox: string[] = ["/webhooks/**"]) {
+async function connect(name: string, originUrl: string, inbox: string[] = ["/webhooks/**"], on: TestServer = server) {
   const capture = createCapture();
   const fetcher = createOriginFetcher(originUrl);
-  const tunnel = await createCaptunTunnel({ url: server.tunnelUrl(name), secret: server.secret, fetch: capture.wrap(fetcher), inbox });
+  const tunnel = await createCaptunTunnel({ url: on.tunnelUrl(name), secret: on.secret, fetch: capture.wrap(fetcher), inbox });
   return Object.assign(tunnel, {
     capture,
     async [Symbol.asyncDispose]() {
@@ -175,6 +175,23 @@ describe("inbox", () => {
     await expect.poll(() => origin.answered.length, { timeout: 15_000 }).toBe(5);
     await tunnel.close();
     expect((await post(`${url}/webhooks/again`, "again")).status).toBe(202);
+  });
+
+  it("drops requests older than the TTL, which frees their room", async () => {
+    await using shortLived = await startTestServer({ vars: { INBOX_MAX_REQUESTS: "1", INBOX_TTL_SECONDS: "1" } });
+    await using origin = await recordingOrigin();
+    const name = uniqueName("inboxttl");
+    const url = shortLived.tunnelUrl(name);
+    await (await connect(name, origin.url, ["/webhooks/**"], shortLived))[Symbol.asyncDispose]();
+
+    expect((await post(`${url}/webhooks/old`, "old")).status).toBe(202);
+    expect((await post(`${url}/webhooks/full`, "full")).status).toBe(503);
+    // Once the first one is older than a second, it is dropped and the next one fits.
+    await expect.poll(async () => (await post(`${url}/webhooks/new`, "new")).status, { timeout: 10_000, interval: 200 }).toBe(202);
+
+    await using _tunnel = await connect(name, origin.url, ["/webhooks/**"], shortLived);
+    await expect.poll(() => origin.answered.length, { timeout: 10_000 }).toBe(1);
+    expect(origin.answered.map((r) => r.body)).toEqual(["new"]);
   });
 
   it("does not let a visitor fake a late delivery, and forgets inbox paths a client no longer names", async () => {
