@@ -97,10 +97,10 @@ export class TunnelInbox {
    * Undefined when the request should be forwarded as usual.
    */
   async intercept(request: Request, name: string, pathAndQuery: string): Promise<Response | undefined> {
-    if (request.headers.get("upgrade")) return undefined;
+    // A connected client with nothing left to deliver takes requests directly: no storage touched.
+    if (request.headers.get("upgrade") || (this.#current(name) && !this.#delivering.has(name))) return undefined;
     const pathname = pathAndQuery.split("?")[0]!;
     if (!matchesInboxPath(await this.#pathsFor(name), pathname)) return undefined;
-    if (this.#current(name) && !this.#delivering.has(name)) return undefined;
     const response = await this.#store(request, name, pathAndQuery);
     if (response.status === 202) this.#kick(name);
     return response;

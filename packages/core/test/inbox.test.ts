@@ -4,7 +4,14 @@ import type { IncomingMessage } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCapture } from "../src/capture.ts";
 import { createCaptunTunnel } from "../src/client.ts";
-import { INBOX_ARRIVED_HEADER, INBOX_ID_HEADER, INBOX_STATUS_HEADER } from "../src/inbox-paths.ts";
+import {
+  decodeInboxPatterns,
+  INBOX_ARRIVED_HEADER,
+  INBOX_ID_HEADER,
+  INBOX_STATUS_HEADER,
+  inboxPatternProblem,
+  matchesInboxPath,
+} from "../src/inbox-paths.ts";
 import { createOriginFetcher } from "../src/origin.ts";
 import { ERROR_HEADER } from "../src/protocol.ts";
 import { readBody, startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
@@ -62,6 +69,26 @@ async function post(url: string, body: string) {
   const response = await visit(url, { method: "POST", headers: { "content-type": "application/json" }, body });
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
+
+describe("inbox paths", () => {
+  it("matches * within a segment and ** across segments, on the path only", () => {
+    const patterns = ["/webhooks/**", "/hooks/*/event", "/exact"];
+    for (const path of ["/webhooks", "/webhooks/", "/webhooks/stripe", "/webhooks/a/b/c", "/hooks/github/event", "/exact"]) {
+      expect({ path, match: matchesInboxPath(patterns, path) }).toEqual({ path, match: true });
+    }
+    for (const path of ["/webhooksx", "/web/hooks", "/hooks/a/b/event", "/hooks/event", "/exact/more", "/"]) {
+      expect({ path, match: matchesInboxPath(patterns, path) }).toEqual({ path, match: false });
+    }
+    expect(matchesInboxPath(["/a.b"], "/axb")).toBe(false);
+  });
+
+  it("refuses malformed patterns and drops them from a header", () => {
+    expect(inboxPatternProblem(["webhooks/**"])).toMatch(/must start with "\/"/);
+    expect(inboxPatternProblem(["/a,b"])).toBeDefined();
+    expect(inboxPatternProblem(Array.from({ length: 17 }, (_, i) => `/p${i}`))).toMatch(/At most 16/);
+    expect(decodeInboxPatterns("/webhooks/**, bad, /x?y=1 ,/ok")).toEqual(["/webhooks/**", "/ok"]);
+  });
+});
 
 describe("inbox", () => {
   it("keeps three webhooks while offline (202 + id) and delivers them in order, once, marked as late", async () => {

@@ -1,5 +1,5 @@
 import type { Capture } from "../capture.ts";
-import { devCaptureFor } from "../inspector/dev.ts";
+import { checkedInbox, devCaptureFor } from "../inspector/dev.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin.ts";
@@ -91,7 +91,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
       secret: settings.secret,
       // Visitors never reach the framework's editor, source-file and restart endpoints (dev-endpoints.ts).
       fetch: capture.wrap(blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath))),
-      inbox: options.inbox,
+      inbox: checkedInbox(options.inbox, logger),
       connectWebSocket: blockDevEndpointUpgrades(connectWebSocket),
       onEvent: (event) => report(event, settings, logger),
     });

@@ -2,6 +2,7 @@
 // history, as it keeps its tunnel), served at `/__captun/` on the local URL.
 import pc from "picocolors";
 import { type Capture, createCapture } from "../capture.ts";
+import { inboxPatternProblem } from "../inbox-paths.ts";
 import { DEV_INSPECTOR_PATH } from "./node.ts";
 
 const capturesByUrl = new Map<string, Capture>();
@@ -24,4 +25,12 @@ export function devInspectorUrl(localUrl: string): string {
 /** The `➜  Inspect:` line under a dev server's URLs, in Vite's layout. */
 export function inspectUrlLine(localUrl: string): string {
   return `  ${pc.green("➜")}  ${pc.bold("Inspect")}: ${pc.cyan(devInspectorUrl(localUrl))}`;
+}
+
+/** The plugin's `inbox` option, or none (with a warning saying what to fix) when a pattern is malformed. */
+export function checkedInbox(inbox: readonly string[] | undefined, logger: { warn(message: string): void }): readonly string[] {
+  const problem = inboxPatternProblem(inbox ?? []);
+  if (!problem) return inbox ?? [];
+  logger.warn(`captun: no inbox registered. ${problem} Fix \`inbox\` in captun({ … }).`);
+  return [];
 }
