@@ -6,6 +6,9 @@ import { launchChromium, watchedPage } from "./_apps.ts";
 import { readBody, startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 
+/** A 1×1 PNG. */
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer();
@@ -36,6 +39,9 @@ describe("captun <port> inspector", () => {
     await using home = await tempConfigHome();
     const received: string[] = [];
     await using origin = await startOrigin(async (req, res) => {
+      if (req.url === "/pixel.png") return void res.writeHead(200, { "content-type": "image/png" }).end(PNG);
+      if (req.url === "/blob")
+        return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(Buffer.from([0, 1, 2, 0xff]));
       const body = (await readBody(req)).toString();
       received.push(`${req.method} ${req.url} ${body}`);
       res.setHeader("content-type", "application/json");
@@ -85,6 +91,26 @@ describe("captun <port> inspector", () => {
 
     await page.fill("#filter-path", "edited");
     await expect.poll(() => page.locator("#list tr").count()).toBe(1);
+    await page.fill("#filter-path", "");
+
+    // Secrets are hidden until revealed; images are previewed, binary shown as hex, forms as a table.
+    await (await visit(`${publicUrl}/pixel.png`, { headers: { authorization: "Bearer page-secret" } })).arrayBuffer();
+    await (
+      await visit(`${publicUrl}/blob`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "a=1&b=two",
+      })
+    ).arrayBuffer();
+    await page.locator('#list tr[data-id="4"]').click();
+    await page.locator("#detail img.preview").waitFor();
+    expect(await page.locator("#detail").textContent()).toContain("[redacted]");
+    expect(await page.locator("#detail").textContent()).not.toContain("page-secret");
+    await page.check("#reveal");
+    await expect.poll(() => page.locator("#detail").textContent()).toContain("Bearer page-secret");
+    await page.locator('#list tr[data-id="5"]').click();
+    await expect.poll(() => page.locator("#detail .body-view.hex").textContent()).toContain("00 01 02 ff");
+    expect(await page.locator("#detail table.form").textContent()).toBe("a1btwo");
     expect(problems).toEqual([]);
   });
 
