@@ -45,6 +45,7 @@ interface Limits {
   maxBytes: number;
   maxRequestBytes: number;
   ttlMs: number;
+  headersTimeoutMs: number;
 }
 
 const keys = {
@@ -75,6 +76,7 @@ export class TunnelInbox {
       maxBytes: numberSetting(env.INBOX_MAX_BYTES, 64 * 1024 * 1024),
       maxRequestBytes: numberSetting(env.INBOX_MAX_REQUEST_BYTES, 1024 * 1024),
       ttlMs: numberSetting(env.INBOX_TTL_SECONDS, 7 * 24 * 3600) * 1000,
+      headersTimeoutMs: numberSetting(env.HEADERS_TIMEOUT_MS, 100_000),
     };
   }
 
@@ -82,13 +84,14 @@ export class TunnelInbox {
   async connected(name: string, header: string | null): Promise<void> {
     const patterns = decodeInboxPatterns(header);
     this.#patterns.set(name, patterns);
+    // Before any await: a request arriving right now must queue behind what waits, not overtake it.
+    this.#kick(name);
     try {
       if (patterns.length > 0) await this.#storage.put(keys.paths(name), patterns);
       else await this.#storage.delete(keys.paths(name));
     } catch {
       // Kept in memory for now; a later connect writes them again.
     }
-    this.#kick(name);
   }
 
   /**
@@ -191,7 +194,7 @@ export class TunnelInbox {
       const [entryKey, stored] = entry;
       let delivered = false;
       try {
-        const response = await tunnel.fetch(await this.#rebuild(entryKey, stored));
+        const response = await withTimeout(tunnel.fetch(await this.#rebuild(entryKey, stored)), this.#limits.headersTimeoutMs);
         // "Answered" means the whole answer reached us: a client killed mid-body delivers again.
         await response.arrayBuffer();
         delivered = !NOT_DELIVERED.has(response.headers.get(ERROR_HEADER) ?? "");
@@ -294,6 +297,15 @@ async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number
     offset += chunk.byteLength;
   }
   return joined;
+}
+
+/** `promise`, or a rejection after `ms` (an origin that never answers must not stall its inbox). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("origin-timeout")), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function tooLarge(request: Request, limit: number): Response {

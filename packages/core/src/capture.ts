@@ -102,7 +102,14 @@ export function createCapture(options: CaptureOptions = {}): Capture {
   const buffers = new WeakMap<CapturedBody, Uint8Array>();
 
   const emit = (event: CaptureEvent) => {
-    for (const listener of listeners) listener(event);
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's trouble (an event stream whose reader left) must never fail a tunneled request.
+        listeners.delete(listener);
+      }
+    }
   };
   const weight = (exchange: CapturedExchange) =>
     (exchange.requestBody?.bytes.byteLength ?? 0) + (exchange.responseBody?.bytes.byteLength ?? 0);
