@@ -1,6 +1,8 @@
 // Request capture for the inspector (docs/inspector.md): a Fetcher wrapper that records each
 // request that came through the tunnel and its response as they stream past, without buffering
 // or delaying either, into a ring buffer bounded in count and bytes.
+import { tap } from "./_body-tap.ts";
+import { CaptureReplayError, type ReplayEdits, replayRequest } from "./capture-replay.ts";
 import { INBOX_ARRIVED_HEADER, INBOX_ID_HEADER } from "./inbox-paths.ts";
 import { ERROR_HEADER } from "./protocol.ts";
 import type { Fetcher } from "./server.ts";
@@ -54,16 +56,9 @@ export interface CaptureOptions {
   maxBytes?: number;
 }
 
-export type CaptureEvent = { type: "added" | "updated"; exchange: CapturedExchange } | { type: "cleared" };
+export { CaptureReplayError, type ReplayEdits } from "./capture-replay.ts";
 
-/** Overrides for a replay. Header values replace the original's; `body` is the raw bytes to send. */
-export interface ReplayEdits {
-  method?: string;
-  /** Path and query, e.g. `/webhooks/stripe?x=1`. */
-  path?: string;
-  headers?: [string, string][] | Record<string, string>;
-  body?: Uint8Array | string;
-}
+export type CaptureEvent = { type: "added" | "updated"; exchange: CapturedExchange } | { type: "cleared" };
 
 /** A Fetcher wrapper and the exchanges it recorded. */
 export interface Capture {
@@ -80,11 +75,6 @@ export interface Capture {
    * origin; resolves with the new exchange once its response has ended.
    */
   replay(id: string, edits?: ReplayEdits): Promise<CapturedExchange>;
-}
-
-/** Raised by `replay` when it cannot send what was asked; the message says why. */
-export class CaptureReplayError extends Error {
-  override name = "CaptureReplayError";
 }
 
 const FIRST_ID = 1;
@@ -254,77 +244,4 @@ export function createCapture(options: CaptureOptions = {}): Capture {
     },
   };
   return capture;
-}
-
-function replayRequest(source: CapturedExchange, edits: ReplayEdits): Request {
-  const url = new URL(source.url);
-  if (edits.path !== undefined) {
-    if (!edits.path.startsWith("/"))
-      throw new CaptureReplayError(`The path to replay must start with "/", not ${JSON.stringify(edits.path)}.`);
-    const edited = new URL(edits.path, "http://x");
-    url.pathname = edited.pathname;
-    url.search = edited.search;
-  }
-  const method = (edits.method ?? source.method).toUpperCase();
-  const headers = new Headers(source.requestHeaders);
-  // A replay is not a late delivery, whatever the original was.
-  headers.delete(INBOX_ID_HEADER);
-  headers.delete(INBOX_ARRIVED_HEADER);
-  if (edits.headers) {
-    const replaced = Array.isArray(edits.headers) ? edits.headers : Object.entries(edits.headers);
-    const names = new Set(replaced.map(([name]) => name.toLowerCase()));
-    if (Array.isArray(edits.headers)) for (const name of [...headers.keys()]) if (!names.has(name)) headers.delete(name);
-    for (const name of names) headers.delete(name);
-    for (const [name, value] of replaced) headers.append(name, value);
-  }
-  let body: Uint8Array | null = source.requestBody?.bytes ?? null;
-  if (edits.body !== undefined) {
-    body = typeof edits.body === "string" ? new TextEncoder().encode(edits.body) : edits.body;
-  } else if (source.requestBody?.truncated) {
-    throw new CaptureReplayError(
-      `Request ${source.id} had a ${source.requestBody.size}-byte body, more than was captured: replay it with an edited body.`,
-    );
-  }
-  const hasBody = body !== null && method !== "GET" && method !== "HEAD";
-  if (hasBody) headers.set("content-length", String(body!.byteLength));
-  else headers.delete("content-length");
-  return new Request(url, { method, headers, body: hasBody ? (body as BodyInit) : null, redirect: "manual" });
-}
-
-/**
- * `body`, passed through chunk by chunk (nothing buffered beyond what the reader asks for), with
- * every chunk shown to `onChunk` and the way it ended to `onEnd`.
- */
-function tap(
-  body: ReadableStream<Uint8Array>,
-  onChunk: (chunk: Uint8Array) => void,
-  onEnd: (outcome: CaptureOutcome, reason?: unknown) => void,
-): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          onEnd("error", error);
-          controller.error(error);
-          return;
-        }
-        if (result.done) {
-          controller.close();
-          onEnd("complete");
-          return;
-        }
-        onChunk(result.value);
-        controller.enqueue(result.value);
-      },
-      cancel(reason) {
-        onEnd("cancelled", reason);
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
