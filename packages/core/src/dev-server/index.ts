@@ -1,6 +1,6 @@
 // `captun/dev-server`: the framework-agnostic dev-server core the framework adapters build on.
 
-export { devInspectorUrl, inspectUrlLine } from "../inspector/dev.ts";
+export { devInspectorUrl } from "../inspector/dev.ts";
 export { inspectorMiddleware, mountInspectorOnServer } from "../inspector/node.ts";
 export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
