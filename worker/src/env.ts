@@ -29,6 +29,14 @@ export interface Env {
   CONNECT_FAILURES_PER_NAME?: string;
   /** The window over which the failure budgets above refill completely, in ms. @default "60000" */
   CONNECT_FAILURE_WINDOW_MS?: string;
+  /** Webhook inbox (docs/inspector.md): requests kept per tunnel while no client is connected. @default "1000" */
+  INBOX_MAX_REQUESTS?: string;
+  /** Bytes kept per tunnel's inbox. @default "67108864" (64 MiB) */
+  INBOX_MAX_BYTES?: string;
+  /** Largest request body an inbox keeps; bigger ones get 413. @default "1048576" (1 MiB) */
+  INBOX_MAX_REQUEST_BYTES?: string;
+  /** How long an inbox keeps a request, in seconds. @default "604800" (7 days) */
+  INBOX_TTL_SECONDS?: string;
 }
 
 export function numberSetting(value: string | undefined, fallback: number): number {

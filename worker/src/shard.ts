@@ -6,18 +6,25 @@ import {
   CONNECT_PATH,
   errorResponse,
   getTunnelNameFromUrl,
+  INBOX_ARRIVED_HEADER,
+  INBOX_HEADER,
+  INBOX_ID_HEADER,
   isWebSocketUpgrade,
   tunnelUrlFor,
 } from "captun/internal";
 import { TunnelAccessGate } from "./access/gate.ts";
 import { ConnectGuard } from "./connect-guard.ts";
 import { type Env, numberSetting } from "./env.ts";
+import { TunnelInbox } from "./inbox.ts";
 import { InFlightLimit } from "./limits.ts";
 import { tunnelOffline } from "./reconnecting-page.ts";
 import { coalescedRequestBody } from "./request-body.ts";
 import { TunnelRegistry } from "./tunnel-registry.ts";
 import { scopeResponse } from "./tunnel-scope.ts";
 import { headersForOrigin } from "./visitor-headers.ts";
+
+/** Only the shard's inbox sets these (a late delivery): a visitor must not fake one. */
+const INBOX_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER];
 
 /**
  * Holds the connected tunnels for the names that hash to this shard, and answers public requests
@@ -29,6 +36,7 @@ export class CaptunServerShard extends DurableObject<Env> {
   readonly #access = new TunnelAccessGate(this.ctx.storage, this.env);
   readonly #guard = new ConnectGuard(this.env);
   readonly #inFlight = new InFlightLimit(numberSetting(this.env.MAX_REQUESTS_IN_FLIGHT, 256));
+  readonly #inbox = new TunnelInbox(this.ctx.storage, this.env, (name) => this.#tunnels.get(name));
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
@@ -57,16 +65,20 @@ export class CaptunServerShard extends DurableObject<Env> {
     const previous = this.#tunnels.add(name, tunnel);
     // Make-before-break: new requests already go to the new client; the old one finishes its own.
     if (previous) void closeWhenIdle(previous, numberSetting(this.env.REPLACED_DRAIN_MS, 30_000));
+    void this.#inbox.connected(name, request.headers.get(INBOX_HEADER));
     return response;
   }
 
   async #forward(request: Request, name: string, pathAndQuery: string): Promise<Response> {
+    const publicUrl = new URL(request.url);
+    const headers = headersForOrigin(request, publicUrl);
+    for (const header of INBOX_HEADERS) headers.delete(header);
+    this.#access.scrub(name, headers);
+    const queued = await this.#inbox.intercept(request, name, pathAndQuery, headers);
+    if (queued) return queued;
     const idempotent = request.method === "GET" || request.method === "HEAD";
     const tunnel = this.#tunnels.get(name) ?? (idempotent ? await this.#tunnels.waitFor(name, request.signal) : undefined);
     if (!tunnel) return tunnelOffline(request);
-    const publicUrl = new URL(request.url);
-    const headers = headersForOrigin(request, publicUrl);
-    this.#access.scrub(name, headers);
 
     const limit = numberSetting(this.env.MAX_BODY_BYTES, 100_000_000);
     let tooLarge = false;

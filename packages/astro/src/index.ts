@@ -10,7 +10,9 @@ import {
   createDevTunnel,
   type DevTunnel,
   type DevTunnelSettings,
+  devInspectorUrl,
   exposureLine,
+  inspectorMiddleware,
   qrCodeLines,
   resolveDevTunnelSettings,
 } from "captun/dev-server";
@@ -53,7 +55,9 @@ export default function captun(options: CaptunAstroOptions = {}): AstroIntegrati
           // Read per connection: a restart (config edit) gives the same Vite server a new HTTP server.
           httpServer: () => (server.httpServer as Server | null) ?? undefined,
           logger: integrationLogger(logger),
+          inbox: options.inbox,
         });
+        if (options.inspect !== false) server.middlewares.use(inspectorMiddleware(tunnel.capture));
         addSharingShortcut(server, tunnel);
         // `astro dev --tunnel` shares even when the config says `enabled: false`.
         if (server.httpServer && (options.enabled !== false || process.argv.includes("--tunnel"))) {
@@ -61,10 +65,13 @@ export default function captun(options: CaptunAstroOptions = {}): AstroIntegrati
         }
       },
 
-      "astro:server:start"({ logger }) {
+      "astro:server:start"({ address, logger }) {
         // Astro prints its `┃ Local` banner right after this hook returns: print under it.
         setImmediate(() => {
           for (const line of bannerLines(settings, tunnel, options)) logger.info(line);
+          if (tunnel && options.inspect !== false) {
+            logger.info(`${pc.bold("Inspect")} ${pc.cyan(devInspectorUrl(`http://localhost:${address.port}`))}`);
+          }
         });
       },
 

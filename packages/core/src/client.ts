@@ -5,6 +5,7 @@ import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
+import { encodeInboxPatterns, INBOX_HEADER } from "./inbox-paths.ts";
 import type { Fetcher } from "./protocol.ts";
 import {
   CONNECT_PATH,
@@ -48,6 +49,8 @@ export interface CreateCaptunTunnelOptions {
    * @default 4_000 (a dead server is noticed within 10 s)
    */
   heartbeatMs?: number;
+  /** Paths the server keeps requests for while this tunnel is offline, e.g. `["/webhooks/**"]` (docs/inspector.md). @default [] */
+  inbox?: readonly string[];
 }
 
 /** A connected tunnel. Dispose it (`await using`) or call `close()`. */
@@ -104,7 +107,7 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
   const url = connectUrlFor(options.url);
-  const socket = createSocket(url, options.secret, await accessPolicyHeaders(options.access, options.secret));
+  const socket = createSocket(url, options.secret, await accessPolicyHeaders(options.access, options.secret), options.inbox);
   // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
   // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
@@ -183,9 +186,15 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   };
 }
 
-function createSocket(url: URL, secret: string | undefined, extraHeaders: Record<string, string>): WebSocket {
+function createSocket(
+  url: URL,
+  secret: string | undefined,
+  extraHeaders: Record<string, string>,
+  inbox: readonly string[] = [],
+): WebSocket {
   const headers: Record<string, string> = { ...extraHeaders, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
   if (secret) headers.authorization = `Bearer ${secret}`;
+  if (inbox.length > 0) headers[INBOX_HEADER] = encodeInboxPatterns(inbox);
   return new WebSocket(url, {
     headers,
     ...localhostConnectOptions,

@@ -32,7 +32,9 @@ export type CaptunErrorCode =
   /** The visitor's request body sent nothing for too long. */
   | "body-timeout"
   /** The local server's front could not reach its workerd (it is stopping or restarting). */
-  | "server-unreachable";
+  | "server-unreachable"
+  /** A tunnel's webhook inbox is full (docs/inspector.md). */
+  | "inbox-full";
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

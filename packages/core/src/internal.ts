@@ -11,6 +11,16 @@ export {
 } from "./access-policy.ts";
 export { type CaptunErrorCode, errorResponse } from "./error-response.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
+export {
+  decodeInboxPatterns,
+  encodeInboxPatterns,
+  INBOX_ARRIVED_HEADER,
+  INBOX_HEADER,
+  INBOX_ID_HEADER,
+  INBOX_STATUS_HEADER,
+  inboxPatternProblem,
+  matchesInboxPath,
+} from "./inbox-paths.ts";
 export * from "./index.workerd.ts";
 export { pathMatchesAny, pathMatchesGlob } from "./path-glob.ts";
 export {

@@ -4,7 +4,7 @@ import type { CaptunDevOptions } from "captun/dev-server";
 export interface CaptunNextOptions
   extends Pick<
     CaptunDevOptions,
-    "name" | "serverUrl" | "secret" | "routing" | "customHostname" | "qr" | "configPath" | "access" | "publicPaths"
+    "name" | "serverUrl" | "secret" | "routing" | "customHostname" | "qr" | "configPath" | "access" | "publicPaths" | "inspect" | "inbox"
   > {
   /**
    * Share `next dev` on its public URL. With `false` the config is returned untouched and no tunnel opens.

@@ -11,8 +11,10 @@ import {
   type DevTunnelLogger,
   type DevTunnelProblem,
   type DevTunnelSettings,
+  devInspectorUrl,
   exposureLine,
   findListeningHttpServer,
+  mountInspectorOnServer,
   qrCodeLines,
 } from "captun/dev-server";
 import pc from "picocolors";
@@ -65,11 +67,14 @@ export function shareServingProcess(settings: DevTunnelSettings, options: Captun
     // Next serves its basePath root at `/<name>` and redirects `/<name>/` there.
     rootPath: settings.pathPrefix || undefined,
     logger: nextLogger,
+    inbox: options.inbox,
   });
   state.tunnel = tunnel;
+  if (options.inspect !== false) mountInspectorOnServer(server, tunnel.capture);
   tunnel.start();
   server.once("close", () => void tunnel.stop());
   printPublicUrl(settings, options.qr ?? process.stdout.isTTY === true);
+  if (options.inspect !== false) console.log(`- Inspect:       ${pc.cyan(devInspectorUrl(`http://localhost:${process.env.PORT}`))}`);
   return true;
 }
 

@@ -5,6 +5,7 @@ export const HELP = `${pc.bold("captun")} — a public URL for something on your
 ${pc.bold("Usage")}
   captun <port|url> [--name <name>] [--server-url <url>] [--secret-file <path>] [--no-qr] [--grace <seconds>]
                    [--private | --passcode <code>] [--public-path <glob>…]
+                   [--inspect-port <port>] [--no-inspect] [--inbox <path pattern>…]
   captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret-file <path>] [--access public|private] [--passcode <code>]
   captun share [--name <tunnel>] [--ttl 2h] [--path <glob>…] [--label <who>] | --list | --revoke <label> | --revoke-all
   captun server [--port <port>] [--routing subdomain|folder]
@@ -32,6 +33,9 @@ ${pc.bold("Tunnel options")}
   --passcode    share links, or this passcode (a form in browsers, HTTP Basic for API clients)
   --public-path paths that stay open under --private/--passcode, e.g. '/api/webhooks/**' (repeatable)
   (dev servers — captun vite and the plugins — are private by default; \`captun <port>\` is public)
+  --inspect-port  local inspector port on 127.0.0.1 (default 4141, or the next free one)
+  --no-inspect  do not record requests or serve the inspector
+  --inbox       keep requests to these paths while offline, e.g. '/webhooks/**' (repeatable)
 
 Config: $XDG_CONFIG_HOME/captun/config.json (default ~/.config). Docs: docs/cli.md, docs/deploy.md
 `;

@@ -1,6 +1,7 @@
 import pc from "picocolors";
 import { configPath, readConfig, resolveServerSettings } from "../config.ts";
 import { accessNote, devShareUrl } from "../dev-server/access.ts";
+import { INSPECT_OPTIONS, startCliInspection } from "../inspector/cli.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
@@ -22,6 +23,7 @@ const OPTIONS = {
   qr: { type: "boolean" },
   grace: { type: "string" },
   ...ACCESS_OPTIONS,
+  ...INSPECT_OPTIONS,
 } as const;
 
 /** `captun <port|url>`: tunnels an origin until SIGINT/SIGTERM. Resolves with the exit code. */
@@ -41,7 +43,8 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
 
   const removeLastResort = keepServingThroughUnexpectedErrors();
   const originFetcher = createOriginFetcher(origin);
-  const draining = createDrainingFetcher(originFetcher);
+  const inspection = await startCliInspection(values);
+  const draining = createDrainingFetcher(inspection.wrap(originFetcher));
   let everConnected = false;
   let exitCode = 0;
   const tunnel = keepTunnelOpen({
@@ -49,6 +52,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
     secret: server.secret,
     access,
     fetch: draining.fetch,
+    inbox: inspection.inbox,
     onEvent: (event) => {
       if (event.type === "connected" && !everConnected) {
         everConnected = true;
@@ -58,6 +62,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
           url,
           values.qr ?? (process.stdout.isTTY === true && !isLoopbackUrl(url)),
           shareUrl && accessNote(access, name),
+          inspection.lines(),
         );
       } else if (event.type === "retrying" && !everConnected) {
         // The first connect failing means a wrong URL or a server that is not running: say so now.
@@ -92,6 +97,7 @@ export async function tunnelCommand(argv: string[]): Promise<number> {
   } finally {
     removeSignalHandlers();
     removeLastResort();
+    await inspection.close();
     await originFetcher.close();
   }
   return exitCode;
@@ -125,11 +131,12 @@ function reportEvent(event: TunnelEvent): number | undefined {
   }
 }
 
-function printBanner(origin: string, publicUrl: string, showQr: boolean, accessLine?: string): void {
+function printBanner(origin: string, publicUrl: string, showQr: boolean, accessLine?: string, extraLines: string[] = []): void {
   log.info(`\n  ${pc.bold("captun")}  ${pc.dim("tunnel open")}\n`);
   log.info(urlLine("Local", origin.replace(/\/$/, "")));
   log.info(urlLine("Public", publicUrl));
   if (accessLine) log.dim(`            ${accessLine}`);
+  for (const line of extraLines) log.info(line);
   if (showQr) log.info(`\n${qrCode(publicUrl)}`);
   log.info(pc.dim("\n  Ctrl-C to stop\n"));
 }

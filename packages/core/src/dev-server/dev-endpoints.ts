@@ -16,6 +16,7 @@ import type { WebSocketConnector } from "../websocket.ts";
  * - Next: every `/__nextjs_*` endpoint (launch-editor, original-stack-frame(s), source-map,
  *   attach-nodejs-inspector, restart_dev, server_status, devtools_config, disable_dev_indicator)
  *   except `/__nextjs_font/` (the overlay's bundled fonts), and the MCP endpoint `/_next/mcp`
+ * - captun's own inspector, `/__captun/` (it shows every request with its headers and replays them)
  * - Chrome DevTools workspace discovery, `/.well-known/appspecific/com.chrome.devtools.json`
  *   (Astro serves the project's absolute path there)
  */
@@ -23,6 +24,7 @@ export function isDevControlPath(pathname: string): boolean {
   const segments = normalizedSegments(pathname);
   return segments.some((segment, i) => {
     if (segment === "__open-in-editor" || segment.startsWith("__open-in-editor.")) return true;
+    if (segment === "__captun") return true;
     if (segment.startsWith("__nextjs_") && segment !== "__nextjs_font") return true;
     if (segment === "_next" && segments[i + 1] === "mcp") return true;
     return segment === ".well-known" && segments[i + 1] === "appspecific" && segments[i + 2] === "com.chrome.devtools.json";

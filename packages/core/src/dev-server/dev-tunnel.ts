@@ -1,3 +1,5 @@
+import type { Capture } from "../capture.ts";
+import { checkedInbox, devCaptureFor } from "../inspector/dev.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin-connector.ts";
@@ -16,6 +18,8 @@ export interface DevTunnelLogger {
 /** A dev server's tunnel: starts and stops sharing; requests go into the server without a port. */
 export interface DevTunnel extends AsyncDisposable {
   readonly settings: DevTunnelSettings;
+  /** What came through the tunnel, for the inspector at `/__captun/` (docs/inspector.md). */
+  readonly capture: Capture;
   /** True while sharing (connected or reconnecting). */
   readonly sharing: boolean;
   /** Starts sharing. Returns at once: the dev server never waits on the tunnel. */
@@ -43,6 +47,8 @@ export interface CreateDevTunnelOptions {
    */
   rootPath?: string;
   logger: DevTunnelLogger;
+  /** Paths the captun server keeps requests for while this dev server is not sharing. @default [] */
+  inbox?: readonly string[];
 }
 
 interface Sharing {
@@ -60,6 +66,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
   const { settings, logger } = options;
   const owner = Symbol(settings.name);
   const key = settings.tunnelUrl;
+  const capture = devCaptureFor(key);
   const mine = () => {
     const entry = sharingByUrl.get(key);
     return entry?.owner === owner ? entry : undefined;
@@ -84,7 +91,8 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
       secret: settings.secret,
       access: settings.access,
       // Visitors never reach the framework's editor, source-file and restart endpoints (dev-endpoints.ts).
-      fetch: blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath)),
+      fetch: capture.wrap(blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath))),
+      inbox: checkedInbox(options.inbox, logger),
       connectWebSocket: blockDevEndpointUpgrades(connectWebSocket),
       onEvent: (event) => report(event, settings, logger),
     });
@@ -102,6 +110,7 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
 
   return {
     settings,
+    capture,
     get sharing() {
       return mine() !== undefined;
     },

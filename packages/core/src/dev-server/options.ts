@@ -64,4 +64,16 @@ export interface CaptunDevOptions {
    * @default `$XDG_CONFIG_HOME/captun/config.json`
    */
   configPath?: string;
+  /**
+   * Record what comes through the tunnel and serve the inspector at `/__captun/` on the local URL
+   * (never through the public one). docs/inspector.md
+   * @default true
+   */
+  inspect?: boolean;
+  /**
+   * Paths whose requests the captun server keeps while this dev server is not connected, and
+   * delivers in order when it is again, e.g. `["/api/webhooks/**"]`. docs/inspector.md
+   * @default []
+   */
+  inbox?: string[];
 }

@@ -2,6 +2,8 @@
 // running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
 import type { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
+import { inspectUrlLine } from "../inspector/dev.ts";
+import { inspectorMiddleware } from "../inspector/node.ts";
 import { accessNote } from "./access.ts";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
@@ -57,11 +59,20 @@ export function attachToViteServer(
     httpServer: () => (server.httpServer as Server | null) ?? undefined,
     pathPrefix,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+    inbox: options.inbox,
   });
+  const inspect = options.inspect !== false;
+  if (inspect) server.middlewares.use(inspectorMiddleware(tunnel.capture));
   const publicUrl = resolved.shareUrl;
   wrapPrintUrls(server, () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
-    return [publicUrlLine(publicUrl, accessNote(resolved.access)), exposureLine(), ...(qr ? qrCodeLines(publicUrl) : [])];
+    const local = server.resolvedUrls?.local[0];
+    return [
+      publicUrlLine(publicUrl, accessNote(resolved.access)),
+      exposureLine(),
+      ...(inspect && local ? [inspectUrlLine(local)] : []),
+      ...(qr ? qrCodeLines(publicUrl) : []),
+    ];
   });
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
