@@ -39,7 +39,7 @@ it(
     await using app = await copyAstroApp();
     const name = uniqueName("astro-insp");
     const options = { name, serverUrl: server.url, secret: server.secret, customHostname: server.customHostname, qr: false };
-    await using astro = startAstroDev(app.root, options, { XDG_CONFIG_HOME: home.dir });
+    await using astro = startAstroDev(app.root, options, { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" });
     running = astro;
     await astro.waitForOutput(/public URL \S+ is live/, SLOW);
     const [, inspectUrl = ""] = (await astro.waitForOutput(/Inspect (\S+)/, SLOW)) as string[];
@@ -56,7 +56,7 @@ it(
     await using home = await configHome({ serverUrl: server.url, secret: server.secret, routing: "folder" });
     await using app = await copyNextApp();
     const port = await freePort();
-    await using next = runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir });
+    await using next = runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" });
     running = next;
     await next.waitForOutput(/captun: public URL \S+ is live/, SLOW);
     const [, publicUrl = ""] = (await next.waitForOutput(/- Public:\s+(\S+)/, SLOW)) as string[];

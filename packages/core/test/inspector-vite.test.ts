@@ -34,7 +34,7 @@ it("serves the inspector at /__captun/ locally, blocks it publicly, and shows a 
   await using home = await configHome({ serverUrl: server.url, secret: server.secret, routing: "folder" });
   await using app = await copyApp();
   await writeFile(join(app.root, "vite.config.ts"), CONFIG);
-  const env = { XDG_CONFIG_HOME: home.dir };
+  const env = { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" };
 
   let localUrl = "";
   let publicUrl = "";
