@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { createUnplugin } from "unplugin";
+import { folderBaseProblem } from "./framework-base.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import { type DevTunnelProblem, type DevTunnelSettings, resolveDevTunnelSettings } from "./settings.ts";
 import { attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";
@@ -22,6 +23,11 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
         if (env.mode === "test") return;
         resolved = await resolveDevTunnelSettings(options, resolve(config.root ?? process.cwd()));
         if ("problem" in resolved) return;
+        const problem = env.isPreview ? undefined : await folderBaseProblem(resolved, config.plugins);
+        if (problem) {
+          resolved = { problem };
+          return;
+        }
         return viteConfigPatch(resolved, config, env);
       },
       configureServer(server) {

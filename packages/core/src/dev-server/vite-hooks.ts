@@ -21,7 +21,7 @@ export function viteConfigPatch(settings: DevTunnelSettings, config: UserConfig,
 /** `/<name>/` in front of the user's own absolute base; relative or full-URL bases stay theirs. */
 function folderBase(prefix: string, base: string | undefined): string | undefined {
   if (base === undefined || base === "" || base === "/") return `${prefix}/`;
-  if (!base.startsWith("/") || base.startsWith(`${prefix}/`)) return undefined;
+  if (!base.startsWith("/") || base === prefix || base.startsWith(`${prefix}/`)) return undefined;
   return `${prefix}${base.endsWith("/") ? base : `${base}/`}`;
 }
 
