@@ -18,6 +18,8 @@ import type { WebSocketConnector } from "../websocket.ts";
  *   except `/__nextjs_font/` (the overlay's bundled fonts), and the MCP endpoint `/_next/mcp`
  * - Chrome DevTools workspace discovery, `/.well-known/appspecific/com.chrome.devtools.json`
  *   (Astro serves the project's absolute path there)
+ * - Nuxt: the DevTools client and its auth pages, `/__nuxt_devtools__/…`; Nitro's dev server: its
+ *   virtual file system `/_vfs` (`/_vfs.json`), the built server code, and `/_nitro/tasks` (runs tasks)
  */
 export function isDevControlPath(pathname: string): boolean {
   const segments = normalizedSegments(pathname);
@@ -25,6 +27,8 @@ export function isDevControlPath(pathname: string): boolean {
     if (segment === "__open-in-editor" || segment.startsWith("__open-in-editor.")) return true;
     if (segment.startsWith("__nextjs_") && segment !== "__nextjs_font") return true;
     if (segment === "_next" && segments[i + 1] === "mcp") return true;
+    if (segment === "__nuxt_devtools__" || segment === "_vfs" || segment === "_vfs.json") return true;
+    if (segment === "_nitro" && segments[i + 1] === "tasks") return true;
     return segment === ".well-known" && segments[i + 1] === "appspecific" && segments[i + 2] === "com.chrome.devtools.json";
   });
 }
