@@ -27,16 +27,26 @@ function sveltekit(base?: string) {
 
 describe("folderBaseProblem", () => {
   it("refuses a SvelteKit app whose paths.base is not the folder, naming both settings to change", async () => {
-    const problem = await folderBaseProblem(folder, [sveltekit(), { name: "captun" }]);
+    const problem = await folderBaseProblem(folder, { plugins: [sveltekit(), { name: "captun" }] });
     expect(problem).toContain('sveltekit({ paths: { base: "/shop" } }) and captun({ name: "shop" })');
     expect(problem).toContain("subdomain routing");
-    expect(await folderBaseProblem(folder, [[sveltekit("/docs")]])).toContain('("/docs" here)');
+    expect(await folderBaseProblem(folder, { plugins: [[sveltekit("/docs")]] })).toContain('("/docs" here)');
+  });
+
+  it("refuses a React Router app whose Vite base is not in the folder, naming base and basename", async () => {
+    const reactRouter = [{ name: "react-router" }, { name: "react-router:virtual-modules" }];
+    const problem = await folderBaseProblem(folder, { plugins: [reactRouter] });
+    expect(problem).toContain('base: "/shop/" and captun({ name: "shop" }) in vite.config, and basename: "/shop/" in react-router.config');
+    expect(await folderBaseProblem(folder, { plugins: [reactRouter], base: "/app/" })).toContain('(`base` is "/app/" here)');
+    expect(await folderBaseProblem(folder, { plugins: [reactRouter], base: "/shop/" })).toBeUndefined();
+    expect(await folderBaseProblem(folder, { plugins: [reactRouter], base: "/shop/app/" })).toBeUndefined();
   });
 
   it("shares a SvelteKit app whose paths.base is the folder, any app under subdomain routing, and plain Vite apps", async () => {
-    expect(await folderBaseProblem(folder, [sveltekit("/shop")])).toBeUndefined();
-    expect(await folderBaseProblem(subdomain, [sveltekit()])).toBeUndefined();
-    expect(await folderBaseProblem(folder, [{ name: "vite:react" }, null, false])).toBeUndefined();
+    expect(await folderBaseProblem(folder, { plugins: [sveltekit("/shop")] })).toBeUndefined();
+    expect(await folderBaseProblem(subdomain, { plugins: [sveltekit()] })).toBeUndefined();
+    expect(await folderBaseProblem(subdomain, { plugins: [{ name: "react-router" }] })).toBeUndefined();
+    expect(await folderBaseProblem(folder, { plugins: [{ name: "vite:react" }, null, false] })).toBeUndefined();
   });
 });
 

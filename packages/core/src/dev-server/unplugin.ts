@@ -23,7 +23,7 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
         if (env.mode === "test") return;
         resolved = await resolveDevTunnelSettings(options, resolve(config.root ?? process.cwd()));
         if ("problem" in resolved) return;
-        const problem = env.isPreview ? undefined : await folderBaseProblem(resolved, config.plugins);
+        const problem = env.isPreview ? undefined : await folderBaseProblem(resolved, config);
         if (problem) {
           resolved = { problem };
           return;
