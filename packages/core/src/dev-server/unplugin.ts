@@ -4,6 +4,7 @@ import { folderBaseProblem } from "./framework-base.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import { type DevTunnelProblem, type DevTunnelSettings, resolveDevTunnelSettings } from "./settings.ts";
 import { attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";
+import { attachToWebpackCompiler, type BundlerCompiler } from "./webpack-hooks.ts";
 
 /** Name of captun's plugin in a bundler's plugin list. */
 export const CAPTUN_PLUGIN_NAME = "captun";
@@ -36,6 +37,12 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
       configurePreviewServer(server) {
         attachToViteServer(server, resolved, options, "preview");
       },
+    },
+    webpack(compiler) {
+      attachToWebpackCompiler(compiler as unknown as BundlerCompiler, options, "webpack-dev-server");
+    },
+    rspack(compiler) {
+      attachToWebpackCompiler(compiler as unknown as BundlerCompiler, options, "the Rspack dev server");
     },
   };
 });
