@@ -34,7 +34,7 @@ beforeAll(async () => {
   webpack = cleanup.use(runWebpackServe(root, ["--port", "0", "--host", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir }));
   [, localUrl = ""] = (await webpack.waitForOutput(/Loopback: (http\S+?),?\s/)) as string[];
   [, publicUrl = ""] = (await webpack.waitForOutput(/\[captun\] Public: (\S+)/)) as string[];
-  await webpack.waitForOutput(/captun: public URL \S+ is live/);
+  await webpack.waitForOutput(/\[captun\] public URL \S+ is live/);
 }, 90_000);
 afterAll(async () => {
   await cleanup?.disposeAsync();

@@ -1,4 +1,5 @@
 // `captun/rspack`: `plugins: [captun()]` in rspack.config shares `rspack serve` (@rspack/dev-server).
+// Rsbuild runs a dev server of its own: its plugin is `captun/rsbuild`.
 import type { CaptunDevOptions } from "./options.ts";
 import { captunUnplugin } from "./unplugin.ts";
 

@@ -59,10 +59,12 @@ export function attachToWebpackCompiler(compiler: BundlerCompiler, options: Capt
     }
     const server = devServer.server;
     if (!server) return;
+    // The infrastructure logger's `[captun]` label already says who speaks.
+    const strip = (message: string) => message.replace(/^captun: /, "");
     const tunnel = createDevTunnel({
       settings: resolved,
       httpServer: () => (server.listening ? server : undefined),
-      logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
+      logger: { info: (m) => logger.info(strip(m)), warn: (m) => logger.warn(strip(m)), error: (m) => logger.error(strip(m)) },
     });
     tunnel.startWhenListening(server);
     server.once("close", () => void tunnel.stop());
@@ -98,7 +100,7 @@ function devServerOptionTargets(compiler: BundlerCompiler): DevServerOptions[] {
 }
 
 /**
- * Points the HMR client's WebSocket at the page's own host, port and protocol. With `--host <ip>`
+ * Points the HMR client's WebSocket at the page's own host and port. With `--host <ip>`
  * webpack-dev-server bakes that address into the client, which then dials `ws://<ip>:<public
  * port>/ws` from a page on the public URL. An address the user chose (a string, or any of the
  * three fields) stays theirs.
@@ -110,7 +112,8 @@ function hmrSocketFromPage(target: DevServerOptions): void {
   if (typeof own === "string") return;
   const url = (own ?? {}) as Record<string, unknown>;
   if (url.hostname !== undefined || url.port !== undefined || url.protocol !== undefined) return;
-  target.client = { ...(client as object | undefined), webSocketURL: { ...url, protocol: "auto", hostname: "0.0.0.0", port: 0 } };
+  // The client reads 0.0.0.0 and port 0 as "the page's own"; its protocol already follows the page's.
+  target.client = { ...(client as object | undefined), webSocketURL: { ...url, hostname: "0.0.0.0", port: 0 } };
 }
 
 function folderRoutingProblem(settings: DevTunnelSettings, devServerName: string): string {
