@@ -42,6 +42,12 @@ describe("folderBaseProblem", () => {
     expect(await folderBaseProblem(folder, { plugins: [reactRouter], base: "/shop/app/" })).toBeUndefined();
   });
 
+  it("refuses a SolidStart app under folder routing and shares it under subdomain routing", async () => {
+    const solidStart = [{ name: "solid-start:config" }, { name: "solid-start:virtual-modules" }];
+    expect(await folderBaseProblem(folder, { plugins: [solidStart] })).toContain("SolidStart's dev client does not run below a Vite base");
+    expect(await folderBaseProblem(subdomain, { plugins: [solidStart] })).toBeUndefined();
+  });
+
   it("shares a SvelteKit app whose paths.base is the folder, any app under subdomain routing, and plain Vite apps", async () => {
     expect(await folderBaseProblem(folder, { plugins: [sveltekit("/shop")] })).toBeUndefined();
     expect(await folderBaseProblem(subdomain, { plugins: [sveltekit()] })).toBeUndefined();

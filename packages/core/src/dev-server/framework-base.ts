@@ -11,6 +11,8 @@ import type { DevTunnelSettings } from "./settings.ts";
 const SVELTEKIT_SETUP_PLUGIN = "vite-plugin-sveltekit-setup";
 /** React Router's framework-mode plugin. */
 const REACT_ROUTER_PLUGIN = "react-router";
+/** SolidStart's config plugin. */
+const SOLID_START_PLUGIN = "solid-start:config";
 
 const SUBDOMAIN_HINT = [
   "or switch to subdomain routing, which serves the site at / on its own host:",
@@ -47,6 +49,11 @@ export async function folderBaseProblem(settings: DevTunnelSettings, config: Use
       `  • base: "${prefix}/" and captun({ name: "${settings.name}" }) in vite.config, and basename: "${prefix}/" in react-router.config;`,
       ...SUBDOMAIN_HINT,
     ].join("\n");
+  }
+  if (await findPlugin(config.plugins, SOLID_START_PLUGIN)) {
+    // Tried with SolidStart 2.0.5: below a Vite base its dev client fails to load a dependency, on
+    // the local URL too, so the page never hydrates.
+    return [`Not sharing: ${where}, and SolidStart's dev client does not run below a Vite base (/<name>/);`, ...SUBDOMAIN_HINT].join("\n");
   }
   return undefined;
 }
