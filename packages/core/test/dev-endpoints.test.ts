@@ -37,6 +37,8 @@ describe("isDevControlPath", () => {
     "/name/%5Fvfs/nitro/index.mjs",
     "/_nitro/tasks",
     "/_nitro/tasks/db:seed",
+    "/storybook-server-channel",
+    "/Storybook-Server-Channel?token=x&page=manager",
   ])("blocks %s", (path) => {
     expect(isDevControlPath(path)).toBe(true);
   });

@@ -48,6 +48,11 @@ describe("folderBaseProblem", () => {
     expect(await folderBaseProblem(subdomain, { plugins: [solidStart] })).toBeUndefined();
   });
 
+  it("refuses a Vite that runs in middleware mode inside another server (Storybook) under folder routing", async () => {
+    expect(await folderBaseProblem(folder, { server: { middlewareMode: true } })).toContain("Vite runs in middleware mode");
+    expect(await folderBaseProblem(subdomain, { server: { middlewareMode: true } })).toBeUndefined();
+  });
+
   it("shares a SvelteKit app whose paths.base is the folder, any app under subdomain routing, and plain Vite apps", async () => {
     expect(await folderBaseProblem(folder, { plugins: [sveltekit("/shop")] })).toBeUndefined();
     expect(await folderBaseProblem(subdomain, { plugins: [sveltekit()] })).toBeUndefined();

@@ -29,6 +29,13 @@ export async function folderBaseProblem(settings: DevTunnelSettings, config: Use
   const prefix = settings.pathPrefix;
   if (!prefix) return undefined;
   const where = `the captun server at ${settings.serverUrl} uses folder routing (${settings.tunnelUrl}/)`;
+  if (config.server?.middlewareMode) {
+    // Storybook: its own server serves the pages at the root and hands Vite only the modules.
+    return [
+      `Not sharing: ${where}, and Vite runs in middleware mode inside another server that serves its pages from the root;`,
+      ...SUBDOMAIN_HINT,
+    ].join("\n");
+  }
   const kit = await findPlugin(config.plugins, SVELTEKIT_SETUP_PLUGIN);
   if (kit) {
     const base = (kit.api as { options?: { paths?: { base?: string } } } | undefined)?.options?.paths?.base ?? "";
