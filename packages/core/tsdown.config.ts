@@ -38,6 +38,9 @@ export default defineConfig([
     entry: {
       index: "src/index.ts",
       "dev-server/index": "src/dev-server/index.ts",
+      "dev-server/webpack": "src/dev-server/webpack.ts",
+      "dev-server/rspack": "src/dev-server/rspack.ts",
+      "dev-server/rsbuild": "src/dev-server/rsbuild.ts",
       "cli/index": "src/cli/index.ts",
     },
   },

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const repo = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** The packages we publish, by folder under packages/. */
-export const PUBLISHED_PACKAGES = ["core", "vite-plugin", "astro", "next"] as const;
+export const PUBLISHED_PACKAGES = ["core", "vite-plugin", "astro", "next", "nuxt"] as const;
 
 /** Packs `packages/<folder>` into `destination`; resolves with the tarball's path. */
 export async function packPackage(folder: (typeof PUBLISHED_PACKAGES)[number], destination: string): Promise<string> {

@@ -30,6 +30,15 @@ describe("isDevControlPath", () => {
     "/_next/mcp/",
     "/name/_next/%6Dcp",
     "/.well-known/appspecific/com.chrome.devtools.json",
+    "/__nuxt_devtools__/client/",
+    "/name/__NUXT_DEVTOOLS__/auth-verify",
+    "/_vfs",
+    "/_vfs.json/",
+    "/name/%5Fvfs/nitro/index.mjs",
+    "/_nitro/tasks",
+    "/_nitro/tasks/db:seed",
+    "/storybook-server-channel",
+    "/Storybook-Server-Channel",
   ])("blocks %s", (path) => {
     expect(isDevControlPath(path)).toBe(true);
   });
@@ -45,6 +54,9 @@ describe("isDevControlPath", () => {
     "/_next/webpack-hmr",
     "/_next/hmr",
     "/_next/mcp-docs",
+    "/_nuxt/entry.js",
+    "/_nitro/other",
+    "/vfs",
     "/docs/open-in-editor",
     "/__open-in-editors",
     "/%E0%A4%A",

@@ -56,7 +56,10 @@ it(
     await using home = await configHome({ serverUrl: server.url, secret: server.secret, routing: "folder" });
     await using app = await copyNextApp();
     const port = await freePort();
-    await using next = runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" });
+    await using next = runNextDev(app.root, ["--port", String(port), "--hostname", "127.0.0.1"], {
+      XDG_CONFIG_HOME: home.dir,
+      CAPTUN_ACCESS: "public",
+    });
     running = next;
     await next.waitForOutput(/captun: public URL \S+ is live/, SLOW);
     const [, publicUrl = ""] = (await next.waitForOutput(/- Public:\s+(\S+)/, SLOW)) as string[];

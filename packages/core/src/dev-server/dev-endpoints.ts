@@ -19,6 +19,11 @@ import type { WebSocketConnector } from "../websocket.ts";
  * - captun's own inspector, `/__captun/` (it shows every request with its headers and replays them)
  * - Chrome DevTools workspace discovery, `/.well-known/appspecific/com.chrome.devtools.json`
  *   (Astro serves the project's absolute path there)
+ * - Nuxt: the DevTools client and its auth pages, `/__nuxt_devtools__/…`; Nitro's dev server: its
+ *   virtual file system `/_vfs` (`/_vfs.json`), the built server code, and `/_nitro/tasks` (runs tasks)
+ * - Storybook: its server channel `/storybook-server-channel`, whose events open files in the editor
+ *   and write story files (Storybook also checks Origin and a token there; this holds when
+ *   `core.allowedHosts` is `true`)
  */
 export function isDevControlPath(pathname: string): boolean {
   const segments = normalizedSegments(pathname);
@@ -27,6 +32,9 @@ export function isDevControlPath(pathname: string): boolean {
     if (segment === "__captun") return true;
     if (segment.startsWith("__nextjs_") && segment !== "__nextjs_font") return true;
     if (segment === "_next" && segments[i + 1] === "mcp") return true;
+    if (segment === "__nuxt_devtools__" || segment === "_vfs" || segment === "_vfs.json") return true;
+    if (segment === "_nitro" && segments[i + 1] === "tasks") return true;
+    if (segment === "storybook-server-channel") return true;
     return segment === ".well-known" && segments[i + 1] === "appspecific" && segments[i + 2] === "com.chrome.devtools.json";
   });
 }

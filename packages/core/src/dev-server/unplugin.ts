@@ -1,8 +1,10 @@
 import { resolve } from "node:path";
 import { createUnplugin } from "unplugin";
+import { folderBaseProblem } from "./framework-base.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import { type DevTunnelProblem, type DevTunnelSettings, resolveDevTunnelSettings } from "./settings.ts";
 import { attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";
+import { attachToWebpackCompiler, type BundlerCompiler } from "./webpack-hooks.ts";
 
 /** Name of captun's plugin in a bundler's plugin list. */
 export const CAPTUN_PLUGIN_NAME = "captun";
@@ -22,6 +24,11 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
         if (env.mode === "test") return;
         resolved = await resolveDevTunnelSettings(options, resolve(config.root ?? process.cwd()));
         if ("problem" in resolved) return;
+        const problem = env.isPreview ? undefined : await folderBaseProblem(resolved, config);
+        if (problem) {
+          resolved = { problem };
+          return;
+        }
         return viteConfigPatch(resolved, config, env);
       },
       configureServer(server) {
@@ -30,6 +37,12 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
       configurePreviewServer(server) {
         attachToViteServer(server, resolved, options, "preview");
       },
+    },
+    webpack(compiler) {
+      attachToWebpackCompiler(compiler as unknown as BundlerCompiler, options, "webpack-dev-server");
+    },
+    rspack(compiler) {
+      attachToWebpackCompiler(compiler as unknown as BundlerCompiler, options, "the Rspack dev server");
     },
   };
 });

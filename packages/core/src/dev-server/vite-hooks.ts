@@ -1,6 +1,6 @@
 // The Vite side of the dev-server core: what to put into Vite's config, and how to wire a
 // running dev or preview server to its tunnel. Types only from `vite` (an optional peer).
-import type { Server } from "node:http";
+import { Server } from "node:http";
 import type { ConfigEnv, Logger, PreviewServer, UserConfig, ViteDevServer } from "vite";
 import { inspectUrlLine } from "../inspector/dev.ts";
 import { inspectorMiddleware } from "../inspector/node.ts";
@@ -24,7 +24,7 @@ export function viteConfigPatch(settings: DevTunnelSettings, config: UserConfig,
 /** `/<name>/` in front of the user's own absolute base; relative or full-URL bases stay theirs. */
 function folderBase(prefix: string, base: string | undefined): string | undefined {
   if (base === undefined || base === "" || base === "/") return `${prefix}/`;
-  if (!base.startsWith("/") || base.startsWith(`${prefix}/`)) return undefined;
+  if (!base.startsWith("/") || base === prefix || base.startsWith(`${prefix}/`)) return undefined;
   return `${prefix}${base.endsWith("/") ? base : `${base}/`}`;
 }
 
@@ -45,7 +45,9 @@ export function attachToViteServer(
     server.httpServer?.once("listening", () => logger.warn(`captun: ${resolved.problem}`));
     return undefined;
   }
-  const httpServer = server.httpServer as Server | null;
+  // In middleware mode the framework owns the HTTP server; Storybook hands it to Vite for HMR.
+  const hostServer = server.httpServer ? undefined : hmrHostServer(server);
+  const httpServer = (server.httpServer as Server | null) ?? hostServer ?? null;
   if (!httpServer) {
     logger.warn(
       "captun: Vite runs in middleware mode here, so there is no HTTP server to share. Share your own server with `captun <port>`.",
@@ -56,7 +58,7 @@ export function attachToViteServer(
   const pathPrefix = kind === "dev" ? resolved.pathPrefix : "";
   const tunnel = createDevTunnel({
     settings: resolved,
-    httpServer: () => (server.httpServer as Server | null) ?? undefined,
+    httpServer: () => (server.httpServer as Server | null) ?? hostServer,
     pathPrefix,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     inbox: options.inbox,
@@ -64,7 +66,7 @@ export function attachToViteServer(
   const inspect = options.inspect !== false;
   if (inspect) server.middlewares.use(inspectorMiddleware(tunnel.capture));
   const publicUrl = resolved.shareUrl;
-  wrapPrintUrls(server, () => {
+  const banner = () => {
     if (!tunnel.sharing) return [publicUrlLine(publicUrl, "press t + enter to share")];
     const local = server.resolvedUrls?.local[0];
     return [
@@ -73,7 +75,8 @@ export function attachToViteServer(
       ...(inspect && local ? [inspectUrlLine(local)] : []),
       ...(qr ? qrCodeLines(publicUrl) : []),
     ];
-  });
+  };
+  wrapPrintUrls(server, banner);
   addSharingShortcut(server, tunnel);
   const close = server.close.bind(server);
   server.close = async () => {
@@ -81,7 +84,25 @@ export function attachToViteServer(
     await close();
   };
   if (options.enabled !== false) tunnel.startWhenListening(httpServer);
+  // Nobody prints a middleware-mode server's URLs (Vite cannot): say ours once the host server
+  // listens, past the framework's Vite logger (Storybook's cuts lines, URLs included, to 80 columns).
+  if (hostServer) whenListening(hostServer, () => console.log(banner().join("\n")));
   return tunnel;
+}
+
+/** The framework's own HTTP server that a middleware-mode Vite was given for HMR, if any. */
+function hmrHostServer(server: AnyViteServer): Server | undefined {
+  const options = server.config.server as { hmr?: unknown; ws?: unknown };
+  for (const setting of [options.ws, options.hmr]) {
+    const candidate = (setting as { server?: unknown } | undefined)?.server;
+    if (candidate instanceof Server) return candidate;
+  }
+  return undefined;
+}
+
+function whenListening(server: Server, then: () => void): void {
+  if (server.listening) setImmediate(then);
+  else server.once("listening", then);
 }
 
 /** Prints captun's lines right under Vite's `➜  Local:` line (or after the URLs if there is none). */

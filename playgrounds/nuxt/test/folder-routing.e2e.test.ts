@@ -1,0 +1,3 @@
+import { nuxtSuite } from "./_nuxt-suite.ts";
+
+nuxtSuite("folder");

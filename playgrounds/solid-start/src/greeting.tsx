@@ -1,0 +1,3 @@
+export function Greeting() {
+  return <p id="greeting">Hello from the captun SolidStart playground</p>;
+}

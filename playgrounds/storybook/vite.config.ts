@@ -1,0 +1,6 @@
+import captun from "@captun/vite";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  plugins: [captun()],
+});

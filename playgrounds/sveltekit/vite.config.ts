@@ -1,0 +1,7 @@
+import captun from "@captun/vite";
+import { sveltekit } from "@sveltejs/kit/vite";
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  plugins: [sveltekit(), captun()],
+});
