@@ -13,8 +13,9 @@ import {
   INBOX_STATUS_HEADER,
   matchesInboxPath,
 } from "captun/internal";
+import { readAtMost } from "./bounded-body.ts";
 import { type Env, numberSetting } from "./env.ts";
-import { readAtMost, tooLarge, withTimeout } from "./inbox-request.ts";
+import { tooLarge, withTimeout } from "./inbox-request.ts";
 
 /** Values are stored in pieces below the legacy backend's 128 KiB per value. */
 const PIECE_BYTES = 64 * 1024;

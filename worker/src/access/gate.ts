@@ -21,6 +21,7 @@ import {
   type TunnelRoute,
   verifyAccessToken,
 } from "captun/internal";
+import { readAtMost } from "../bounded-body.ts";
 import type { Env } from "../env.ts";
 import { clearCookieHeader, readCookie, setCookieHeader, withoutCookie } from "./cookies.ts";
 import { handleLedgerRequest, isRevoked, type LedgerStorage, readLedger } from "./ledger.ts";
@@ -194,26 +195,8 @@ function basicPassword(header: string | null): string | undefined {
 
 async function readForm(request: Request): Promise<URLSearchParams | undefined> {
   if (Number(request.headers.get("content-length") ?? 0) > MAX_FORM_BYTES || !request.body) return undefined;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new URLSearchParams(new TextDecoder().decode(bytes));
+  const bytes = await readAtMost(request.body, MAX_FORM_BYTES);
+  return bytes && new URLSearchParams(new TextDecoder().decode(bytes));
 }
 
 /** Where to go after the passcode form: a path on this tunnel, never somewhere else. */
