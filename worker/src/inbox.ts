@@ -121,7 +121,6 @@ export class TunnelInbox {
   /** `headers` are what the origin would be sent: identity set by the shard, access credentials removed. */
   async #store(request: Request, name: string, pathAndQuery: string, headers: Headers): Promise<Response> {
     const { maxRequests, maxBytes, maxRequestBytes } = this.#limits;
-    if (Number(request.headers.get("content-length") ?? 0) > maxRequestBytes) return tooLarge(request, maxRequestBytes);
     const body = await readAtMost(request.body, maxRequestBytes);
     if (!body) return tooLarge(request, maxRequestBytes);
     // From here on only storage is awaited: the Durable Object's input gate keeps other requests

@@ -129,9 +129,14 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   void transport.closed.then(stopHeartbeat);
 
   let closing: Promise<void> | undefined;
+  let registered = false;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       options.signal?.removeEventListener("abort", onAbort);
+      // Announced over the session first: the server stops routing here before this resolves, so a
+      // request sent right after close() is held, kept by the inbox or refused as offline — never
+      // sent to a session that is going away (it would fail as 502 origin-error).
+      if (registered && socket.readyState === WebSocket.OPEN) await announceLeaving(1_000);
       if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(1000, "client closed");
       await Promise.race([transport.closed, delay(2_000)]);
       socket.terminate();
@@ -142,6 +147,10 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   options.signal?.addEventListener("abort", onAbort, { once: true });
   // A session that ends on its own must not leave its listener on a long-lived signal.
   void transport.closed.then(() => options.signal?.removeEventListener("abort", onAbort));
+
+  // A server from before `leaving()` answers with an error: it then only learns at close.
+  const announceLeaving = (ms: number) =>
+    Promise.race([Promise.resolve(server.leaving()).catch(() => {}), transport.closed, delay(ms)]).then(() => {});
 
   let info: Awaited<ReturnType<TunnelServerApi["ready"]>>;
   const readyTimeoutMs = options.connectTimeoutMs ?? 15_000;
@@ -173,14 +182,12 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   } finally {
     clearTimeout(readyTimer);
   }
+  registered = true;
   return {
     url: info.url,
     name: info.name,
     closed: transport.closed,
-    async leave() {
-      // A server from before `leaving()` answers with an error: it then only learns at close.
-      await Promise.race([Promise.resolve(server.leaving()).catch(() => {}), transport.closed, delay(2_000)]);
-    },
+    leave: () => announceLeaving(2_000),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -49,7 +49,7 @@ export const INSPECTOR_PAGE = /* html */ `<!doctype html>
 "use strict";
 const $ = (selector, root = document) => root.querySelector(selector);
 const el = (tag, props = {}, ...children) => { const node = Object.assign(document.createElement(tag), props); node.append(...children.filter((c) => c != null)); return node; };
-let rows = [], selected = null, comparing = null;
+let rows = [], selected = null, comparing = null, showing = 0;
 const reveal = () => ($("#reveal").checked ? "?reveal=1" : "");
 
 async function api(path, init) {
@@ -192,12 +192,16 @@ function editForm(record) {
   return form;
 }
 
-async function show(id) {
+// Live updates re-render the selected request, but never under an open edit form (what the user is
+// typing would be lost), and only the latest of overlapping renders lands.
+async function show(id, live = false) {
+  const turn = ++showing;
   selected = id;
   renderList();
   let record;
-  try { record = await api("api/requests/" + id); } catch (error) { $("#detail").replaceChildren(el("p", { className: "err", textContent: error.message })); return; }
+  try { record = await api("api/requests/" + id); } catch (error) { if (turn === showing) $("#detail").replaceChildren(el("p", { className: "err", textContent: error.message })); return; }
   const replayed = comparing && comparing.original === id ? await api("api/requests/" + comparing.replay).catch(() => null) : null;
+  if (turn !== showing || (live && $("#edit-form"))) return;
   const late = record.deliveredLate ? el("p", { className: "badge late", textContent: "delivered late — arrived " + new Date(record.deliveredLate.arrivedAt).toLocaleString() + ", held by the inbox while offline" }) : null;
   const actions = el("div", { className: "actions" },
     el("button", { id: "replay", textContent: "Replay", onclick: () => replay(id) }),
@@ -219,7 +223,7 @@ $("#clear").onclick = async () => { await api("api/requests", { method: "DELETE"
 
 let pending = null;
 const events = new EventSource("api/events");
-events.addEventListener("change", () => { pending ??= setTimeout(() => { pending = null; refresh(); if (selected && !$("#edit-form")) show(selected); }, 100); });
+events.addEventListener("change", () => { pending ??= setTimeout(() => { pending = null; refresh(); if (selected && !$("#edit-form")) show(selected, true); }, 100); });
 events.onopen = () => { $("#state").textContent = "live"; refresh(); };
 events.onerror = () => { $("#state").textContent = "reconnecting…"; };
 refresh();
