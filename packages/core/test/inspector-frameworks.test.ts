@@ -1,8 +1,10 @@
 // The inspector in the dev servers beyond Vite's own plugin (Astro, Next, webpack-dev-server,
 // Rspack, Rsbuild, Nuxt): `/__captun/` on the local URL lists what came through the tunnel, its
 // line sits under the public URL, and it answers 404 through the public URL in every spelling.
+import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import {
   configHome as astroConfigHome,
@@ -12,7 +14,12 @@ import {
 } from "../../../playgrounds/astro/test/_astro-harness.ts";
 import { copyApp as copyNextApp, freePort, runNextDev } from "../../../playgrounds/next/test/_next-harness.ts";
 import { copyApp as copyNuxtApp, runNuxtDev } from "../../../playgrounds/nuxt/test/_nuxt-harness.ts";
-import { copyApp as copyRspackApp, runRsbuildDev, runRspackServe } from "../../../playgrounds/rspack/test/_rspack-harness.ts";
+import {
+  copyApp as copyRspackApp,
+  PLAYGROUND as RSPACK_PLAYGROUND,
+  runRsbuildDev,
+  runRspackServe,
+} from "../../../playgrounds/rspack/test/_rspack-harness.ts";
 import { copyApp as copyWebpackApp, runWebpackServe } from "../../../playgrounds/webpack/test/_webpack-harness.ts";
 import { createCapture } from "../src/capture.ts";
 import { serveDevInspector } from "../src/inspector/dev.ts";
@@ -27,12 +34,25 @@ afterEach(({ task }) => {
   if (task.result?.state === "fail") console.error(`dev server output:\n${running?.output().slice(-3000)}`);
 });
 
-/** A request through the public URL shows up in the local inspector; the inspector is 404 publicly. */
+interface Row {
+  id: string;
+  path: string;
+  status: number | null;
+  replayOf: string | null;
+}
+
+/**
+ * A request through the public URL shows up in the local inspector and replays into the dev
+ * server; the inspector is 404 through the public URL in every spelling.
+ */
 async function expectLocalOnlyInspector(inspectUrl: string, publicUrl: string, prefix: string) {
   await (await visit(`${publicUrl}?seen=1`)).arrayBuffer();
-  await expect
-    .poll(async () => ((await (await fetch(`${inspectUrl}api/requests`)).json()) as { path: string }[]).map((row) => row.path))
-    .toContain("/?seen=1");
+  const rows = async () => (await (await fetch(`${inspectUrl}api/requests`)).json()) as Row[];
+  await expect.poll(async () => (await rows()).find((row) => row.path === "/?seen=1")?.status).toBe(200);
+  const seen = (await rows()).find((row) => row.path === "/?seen=1")!;
+  const replay = await fetch(`${inspectUrl}api/requests/${seen.id}/replay`, { method: "POST" });
+  expect(replay.status).toBe(200);
+  expect(await replay.json()).toMatchObject({ path: "/?seen=1", status: 200, replayOf: seen.id });
   expect(await (await fetch(inspectUrl)).text()).toContain("captun inspector");
   await expectBlocked(publicUrl, [
     ...endpointSpellings(prefix, "/__captun", "/"),
@@ -168,6 +188,38 @@ it(
     expectInspectUnderPublic(rsbuild.output());
     expect(inspectUrl).toMatch(/^http:\/\/localhost:\d+\/__captun\/$/);
     await expectLocalOnlyInspector(inspectUrl, publicUrl, new URL(publicUrl).pathname.replace(/\/$/, ""));
+  },
+  SLOW,
+);
+
+/** With `captun({ inspect: false })`, no Inspect line and `/__captun/` is the dev server's own path. */
+async function expectNoInspector(dev: RunningProcess, localUrl: string) {
+  await dev.waitForOutput(/public URL \S+ is live/, SLOW);
+  expect(dev.output()).not.toContain("Inspect:");
+  const answer = await fetch(new URL("/__captun/api/requests", localUrl));
+  expect(answer.headers.get("content-type") ?? "").not.toContain("application/json");
+}
+
+it(
+  "Rspack dev server and Rsbuild with `inspect: false`: no Inspect line, nothing at /__captun/",
+  async () => {
+    await using setup = await sharedSetup("subdomain");
+    const off = async (file: string) =>
+      (await readFile(join(RSPACK_PLAYGROUND, file), "utf8")).replace("captun()", "captun({ inspect: false })");
+    await using app = await copyRspackApp({
+      "rspack.config.js": await off("rspack.config.js"),
+      "rsbuild.config.js": await off("rsbuild.config.js"),
+    });
+    {
+      await using rspack = runRspackServe(app.root, ["--port", "0", "--host", "127.0.0.1"], setup.env);
+      running = rspack;
+      const [, localUrl = ""] = (await rspack.waitForOutput(/➜\s+Local:\s+(\S+)/, SLOW)) as string[];
+      await expectNoInspector(rspack, localUrl);
+    }
+    await using rsbuild = runRsbuildDev(app.root, ["--port", "0"], setup.env);
+    running = rsbuild;
+    const [, localUrl = ""] = (await rsbuild.waitForOutput(/➜\s+Local:\s+(\S+)/, SLOW)) as string[];
+    await expectNoInspector(rsbuild, localUrl);
   },
   SLOW,
 );
