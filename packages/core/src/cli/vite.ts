@@ -114,7 +114,7 @@ export async function viteCommand(argv: string[], cwd = process.cwd(), cli: Vite
     throw new CaptunUsageError(
       `No ${bin ? "vite" : cli.packageName} found from ${invocation.root}. Install it in the project (\`npm i -D ${bin ? "vite" : cli.packageName}\`), then run \`captun ${cli.name}\` again.`,
     );
-  const wrapper = await writeWrapperConfig(vite.dir, invocation);
+  const wrapper = await writeWrapperConfig(vite.dir, invocation, cli.name);
   const configArgs = ["--config", wrapper, ...(cli.configLoader ? ["--configLoader", "native"] : [])];
   const child = spawn(process.execPath, [bin.bin, ...invocation.viteArgs, ...configArgs], {
     cwd,
@@ -142,7 +142,7 @@ function findProjectBin(packageName: string, binName: string, from: string): { d
 }
 
 /** A config module (loaded natively by Node) that loads the user's config the way Vite would and adds captun. */
-async function writeWrapperConfig(viteDir: string, invocation: ViteInvocation): Promise<string> {
+async function writeWrapperConfig(viteDir: string, invocation: ViteInvocation, cliName: string): Promise<string> {
   const dir = join(invocation.root, "node_modules", ".captun");
   await mkdir(dir, { recursive: true });
   const file = join(dir, "vite.config.mjs");
@@ -151,7 +151,7 @@ async function writeWrapperConfig(viteDir: string, invocation: ViteInvocation): 
   const devServer = new URL(`../dev-server/index${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url).href;
   await writeFile(
     file,
-    `// Written by \`captun vite\`: your own config plus captun's plugin. Safe to delete.
+    `// Written by \`captun ${cliName}\`: your own config plus captun's plugin. Safe to delete.
 // Imported at run time, never bundled: a CLI that bundles its Vite config (React Router's) would
 // otherwise bundle all of Vite and captun into it.
 const vite = ${href(join(viteDir, "dist/node/index.js"))};
