@@ -37,6 +37,8 @@ async function start(message: Extract<LaptopMessage, { op: "start" }>): Promise<
         routing: "subdomain",
         access: "public",
         qr: false,
+        // On by default, as users get it; `BENCH_INSPECT=0` measures what the request recorder costs.
+        inspect: process.env.BENCH_INSPECT !== "0",
         // Never the user's config: everything the plugin needs is passed here.
         configPath: join(message.root, "captun-config.json"),
       }),
