@@ -1,4 +1,4 @@
-// `node scripts/bench-page-load.ts [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--label name]`:
+// `node scripts/bench-page-load.ts [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--edge h2|h1] [--label name]`:
 // a dev page loaded by a remote visitor over a laptop's home link, through captun and through a
 // plain TCP forward (what `ssh -R` or bore give) over the same simulated link, in one run.
 // `pnpm bench` runs it too. Method and what bounds each figure: docs/benchmarks.md, "Dev page over a home uplink".
@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { startLocalServer, tunnelUrlFor } from "captun";
 import pc from "picocolors";
 import type { Browser } from "playwright-core";
+import { startEdge } from "./bench-edge.ts";
 import type { LinkCounts, LinkMessage, LinkOptions } from "./bench-link.ts";
 import { median } from "./bench-measure.ts";
 import { generatePageApp } from "./bench-page-app.ts";
@@ -32,6 +33,12 @@ export interface PageLoadOptions {
   upMbit?: number;
   /** @default 100 */
   downMbit?: number;
+  /**
+   * How the visitor reaches the captun server: `h2`, TLS + HTTP/2 as browsers reach Cloudflare's
+   * edge (every request in flight at once), or `h1`, the local server's plain HTTP/1.1 (six at a time).
+   * @default "h2"
+   */
+  edge?: "h2" | "h1";
   /** Progress lines. @default none */
   log?: (what: string) => void;
 }
@@ -43,6 +50,8 @@ export interface VisitFigures {
   readyMs: number;
   uplinkBytes: number;
   downlinkBytes: number;
+  /** Median over the page's requests of request sent → first response byte, in the browser's clock. */
+  ttfbP50Ms: number;
   /** Requests the browser made for the page. */
   browserRequests: number;
   /** Requests that reached the dev server on the laptop. */
@@ -53,6 +62,7 @@ export type PathVisits = { first: VisitFigures; second: VisitFigures };
 
 export interface PageLoadResult {
   link: { rttMs: number; upMbit: number; downMbit: number };
+  edge: "h2" | "h1";
   app: { modules: number; cssFiles: number };
   rounds: number;
   raw: PathVisits;
@@ -98,6 +108,7 @@ function forkHelper(file: string): ChildProcess & AsyncDisposable {
 export async function benchPageLoad(options: PageLoadOptions = {}): Promise<PageLoadResult> {
   const link = { rttMs: options.rttMs ?? 40, upMbit: options.upMbit ?? 20, downMbit: options.downMbit ?? 100 };
   const rounds = options.rounds ?? 3;
+  const edgeMode = options.edge ?? "h2";
   const log = options.log ?? (() => {});
   const root = mkdtempSync(join(tmpdir(), "captun-bench-page-"));
   const app = generatePageApp(root);
@@ -106,6 +117,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
   )) as typeof import("playwright-core");
   await using server = await startLocalServer({ routing: "subdomain" });
   await using links = forkHelper("bench-link.ts");
+  await using edge = edgeMode === "h2" ? await startEdge(server.url) : undefined;
   let browser: Browser | undefined;
   let linkId = 0;
   try {
@@ -156,6 +168,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       const { port } = await ask<{ port: number }>(laptop, { op: "start", root });
       const forward = await openLink({ target: `127.0.0.1:${port}`, laptop: "target" });
       try {
+        await waitForPage(`${forward.url}/`);
         return await measure(laptop, `${forward.url}/`, forward.counts);
       } finally {
         await forward.close();
@@ -169,8 +182,9 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       try {
         const share = { serverUrl: toServer.url, secret: server.secret, name: NAME, customHostname: server.customHostname ?? "localhost" };
         await ask(laptop, { op: "start", root, share });
-        const publicUrl = `${tunnelUrlFor(server.url, NAME, server.customHostname)}/`;
-        await waitForTunnel(publicUrl);
+        // The public page is checked on the local server itself; the edge only forwards to it.
+        await waitForPage(`${tunnelUrlFor(server.url, NAME, server.customHostname)}/`);
+        const publicUrl = `${tunnelUrlFor(edge ? `https://localhost:${edge.port}` : server.url, NAME, server.customHostname)}/`;
         return await measure(laptop, publicUrl, toServer.counts);
       } finally {
         await ask(laptop, { op: "close" });
@@ -188,6 +202,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
     }
     return {
       link,
+      edge: edgeMode,
       app: { modules: app.modules, cssFiles: app.cssFiles },
       rounds,
       raw: medianVisits(each.raw),
@@ -202,9 +217,12 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
 
 /** A fresh browser context (an empty cache, like a new visitor's profile) loads the page once. */
 async function load(browser: Browser, url: string): Promise<Omit<VisitFigures, "uplinkBytes" | "downlinkBytes" | "laptopRequests">> {
-  const context = await browser.newContext();
+  // The edge's certificate is self-signed for *.localhost.
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
   try {
     const page = await context.newPage();
+    // Chromium keeps 250 resource timings by default; the page makes more requests than that.
+    await page.addInitScript(() => performance.setResourceTimingBufferSize(10_000));
     const problems: string[] = [];
     let browserRequests = 0;
     page.on("request", () => browserRequests++);
@@ -216,7 +234,15 @@ async function load(browser: Browser, url: string): Promise<Omit<VisitFigures, "
     await page.waitForFunction(() => window.__ready !== undefined, null, { timeout: LOAD_TIMEOUT_MS });
     const timing = await page.evaluate(() => {
       const navigation = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
-      return { loadMs: navigation.loadEventStart, readyMs: window.__ready as number };
+      const ttfb = performance
+        .getEntriesByType("resource")
+        .map((entry) => (entry as PerformanceResourceTiming).responseStart - (entry as PerformanceResourceTiming).requestStart)
+        .sort((a, b) => a - b);
+      return {
+        loadMs: navigation.loadEventStart,
+        readyMs: window.__ready as number,
+        ttfbP50Ms: ttfb[Math.floor(ttfb.length / 2)] ?? Number.NaN,
+      };
     });
     if (problems.length) throw new Error(`the bench page did not load cleanly from ${url}:\n${problems.join("\n")}`);
     return { ...timing, browserRequests };
@@ -225,8 +251,8 @@ async function load(browser: Browser, url: string): Promise<Omit<VisitFigures, "
   }
 }
 
-/** The public URL answers with the app's page once the tunnel is up (bounded: 30 s). */
-async function waitForTunnel(url: string): Promise<void> {
+/** `url` answers with the app's page (for captun: once the tunnel is up; bounded: 30 s). */
+async function waitForPage(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   let last = "";
   while (Date.now() < deadline) {
@@ -234,7 +260,7 @@ async function waitForTunnel(url: string): Promise<void> {
     if (last.includes("captun page-load bench")) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`the tunnel at ${url} did not serve the bench page within 30 s (last answer: ${last.slice(0, 200)})`);
+  throw new Error(`${url} did not serve the bench page within 30 s (last answer: ${last.slice(0, 200)})`);
 }
 
 /**
@@ -276,6 +302,7 @@ if (import.meta.main) {
       "rtt-ms": { type: "string", default: "40" },
       "up-mbit": { type: "string", default: "20" },
       "down-mbit": { type: "string", default: "100" },
+      edge: { type: "string", default: "h2" },
       label: { type: "string" },
     },
   });
@@ -285,6 +312,7 @@ if (import.meta.main) {
     rttMs: Number(values["rtt-ms"]),
     upMbit: Number(values["up-mbit"]),
     downMbit: Number(values["down-mbit"]),
+    edge: values.edge === "h1" ? "h1" : "h2",
     log: (what) => console.error(pc.dim(`… ${((performance.now() - began) / 1000).toFixed(1)} s: ${what}`)),
   });
   console.log(formatPageLoadTable(result));

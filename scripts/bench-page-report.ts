@@ -24,6 +24,7 @@ function rows(r: PageLoadResult): Row[] {
     return [
       { label: `${title}: load event`, unit: "ms", raw: raw.loadMs, captun: captun.loadMs },
       { label: `${title}: all modules fetched`, unit: "ms", raw: raw.readyMs, captun: captun.readyMs, target },
+      { label: `${title}: request → first byte, median`, unit: "ms", raw: raw.ttfbP50Ms, captun: captun.ttfbP50Ms },
       { label: `${title}: bytes up the laptop's link`, unit: "MB", raw: raw.uplinkBytes / MB, captun: captun.uplinkBytes / MB },
       { label: `${title}: bytes down to the laptop`, unit: "MB", raw: raw.downlinkBytes / MB, captun: captun.downlinkBytes / MB },
       {
@@ -60,6 +61,7 @@ export function formatPageLoadTable(r: PageLoadResult): string {
     ...body.map(line),
     "",
     `link: ${link.rttMs} ms round trip, ${link.upMbit} Mbit/s up, ${link.downMbit} Mbit/s down; ` +
+      `captun's visitors over ${r.edge === "h2" ? "HTTP/2 (TLS), as to Cloudflare's edge" : "HTTP/1.1"}; ` +
       `app: ${app.modules} modules + ${app.cssFiles} CSS files + React; medians of ${r.rounds} rounds`,
     "",
   ].join("\n");
