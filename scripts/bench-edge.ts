@@ -71,19 +71,26 @@ export async function startEdge(origin: string): Promise<Edge> {
       if (!name.startsWith(":") && !HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
     }
     headers.host = req.headers[":authority"] ?? req.headers.host ?? target.host;
-    const upstream = request({ host, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-      const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
-      }
-      res.writeHead(answer.statusCode ?? 502, out);
-      pipeline(answer, res).catch(() => res.stream?.close());
-    });
-    upstream.on("error", () => {
-      if (!res.headersSent) res.writeHead(502).end();
-      else res.stream?.close();
-    });
-    pipeline(req, upstream).catch(() => upstream.destroy());
+    const forward = (retry: boolean) => {
+      const upstream = request({ host, port: target.port, method: req.method, path: req.url, headers, agent }, (answer) => {
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+        }
+        res.writeHead(answer.statusCode ?? 502, out);
+        pipeline(answer, res).catch(() => res.stream?.close());
+      });
+      upstream.on("error", (error: NodeJS.ErrnoException) => {
+        // The local server closes idle kept-alive connections on its own; a body-less request sent
+        // on one just as it closed is sent again on a new one.
+        if (retry && upstream.reusedSocket && error.code === "ECONNRESET") return forward(false).end();
+        if (!res.headersSent) res.writeHead(502, { "x-bench-edge-error": error.message }).end();
+        else res.stream?.close();
+      });
+      return upstream;
+    };
+    if (req.method === "GET" || req.method === "HEAD") forward(true).end();
+    else pipeline(req, forward(false)).catch(() => res.stream?.close());
   });
 
   // WebSockets (Vite's HMR) come over HTTP/1.1: pass the bytes through untouched.

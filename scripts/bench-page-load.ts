@@ -224,14 +224,35 @@ async function load(browser: Browser, url: string): Promise<Omit<VisitFigures, "
     // Chromium keeps 250 resource timings by default; the page makes more requests than that.
     await page.addInitScript(() => performance.setResourceTimingBufferSize(10_000));
     const problems: string[] = [];
+    const pending = new Set<string>();
     let browserRequests = 0;
-    page.on("request", () => browserRequests++);
+    page.on("request", (request) => {
+      browserRequests++;
+      pending.add(request.url());
+    });
+    page.on("requestfinished", (request) => pending.delete(request.url()));
+    page.on("requestfailed", (request) => {
+      pending.delete(request.url());
+      problems.push(`${request.failure()?.errorText ?? "failed"} ${request.url()}`);
+    });
     page.on("pageerror", (error) => problems.push(error.message));
     page.on("response", (response) => {
-      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+      if (response.status() < 400) return;
+      const headers = response.headers();
+      const why = headers["x-captun-error"] ?? headers["x-bench-edge-error"] ?? "";
+      problems.push(`${response.status()} ${why} ${response.url()}`);
     });
-    await page.goto(url, { waitUntil: "load", timeout: LOAD_TIMEOUT_MS });
-    await page.waitForFunction(() => window.__ready !== undefined, null, { timeout: LOAD_TIMEOUT_MS });
+    try {
+      await page.goto(url, { waitUntil: "load", timeout: LOAD_TIMEOUT_MS });
+      await page.waitForFunction(() => window.__ready !== undefined, null, { timeout: LOAD_TIMEOUT_MS });
+    } catch (error) {
+      // Say what never came, so a hang points at its request.
+      const unfinished = [...pending];
+      throw new Error(
+        `${(error as Error).message}\n${unfinished.length} requests unfinished: ${unfinished.slice(0, 10).join(" ")}\n` +
+          `problems: ${problems.slice(0, 10).join("; ") || "none"}`,
+      );
+    }
     const timing = await page.evaluate(() => {
       const navigation = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
       const ttfb = performance
