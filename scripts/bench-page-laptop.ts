@@ -9,7 +9,11 @@ const playground = new URL("../playgrounds/vite/", import.meta.url);
 const fromPlayground = (path: string) => import(new URL(`node_modules/${path}`, playground).href);
 
 export type LaptopMessage =
-  | { op: "start"; root: string; share?: { serverUrl: string; secret: string; name: string; customHostname: string } }
+  | {
+      op: "start";
+      root: string;
+      share?: { serverUrl: string; secret: string; name: string; customHostname: string; access: "public" | "private" };
+    }
   | { op: "requests" }
   | { op: "close" };
 
@@ -35,7 +39,6 @@ async function start(message: Extract<LaptopMessage, { op: "start" }>): Promise<
       captun({
         ...message.share,
         routing: "subdomain",
-        access: "public",
         qr: false,
         // On by default, as users get it; `BENCH_INSPECT=0` measures what the request recorder costs.
         inspect: process.env.BENCH_INSPECT !== "0",

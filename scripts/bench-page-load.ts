@@ -1,4 +1,5 @@
-// `node scripts/bench-page-load.ts [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--edge h2|h1] [--label name]`:
+// `node scripts/bench-page-load.ts [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--edge h2|h1]
+// [--access private|public] [--label name]`:
 // a dev page loaded by a remote visitor over a laptop's home link, through captun and through a
 // plain TCP forward (what `ssh -R` or bore give) over the same simulated link, in one run.
 // `pnpm bench` runs it too. Method and what bounds each figure: docs/benchmarks.md, "Dev page over a home uplink".
@@ -12,6 +13,8 @@ import { parseArgs } from "node:util";
 import { startLocalServer, tunnelUrlFor } from "captun";
 import pc from "picocolors";
 import type { Browser } from "playwright-core";
+// Runtime-neutral and not in the Node entry (captun/internal is the Worker's): taken from source.
+import { ACCESS_COOKIE, createShareLink, SHARE_PARAM } from "../packages/core/src/share-link.ts";
 import { startEdge } from "./bench-edge.ts";
 import type { LinkCounts, LinkMessage, LinkOptions } from "./bench-link.ts";
 import { median } from "./bench-measure.ts";
@@ -39,6 +42,12 @@ export interface PageLoadOptions {
    * @default "h2"
    */
   edge?: "h2" | "h1";
+  /**
+   * How the dev server shares: `private` as `captun()` does by default (each visitor opens a share
+   * link, which sets the access cookie every later request carries), or `public`.
+   * @default "private"
+   */
+  access?: "private" | "public";
   /** Progress lines. @default none */
   log?: (what: string) => void;
 }
@@ -63,6 +72,9 @@ export type PathVisits = { first: VisitFigures; second: VisitFigures };
 export interface PageLoadResult {
   link: { rttMs: number; upMbit: number; downMbit: number };
   edge: "h2" | "h1";
+  access: "private" | "public";
+  /** Requests the HTTP/2 edge sent again after the local server hung up (bench-edge.ts). */
+  edgeResent: number;
   app: { modules: number; cssFiles: number };
   rounds: number;
   raw: PathVisits;
@@ -109,6 +121,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
   const link = { rttMs: options.rttMs ?? 40, upMbit: options.upMbit ?? 20, downMbit: options.downMbit ?? 100 };
   const rounds = options.rounds ?? 3;
   const edgeMode = options.edge ?? "h2";
+  const access = options.access ?? "private";
   const log = options.log ?? (() => {});
   const root = mkdtempSync(join(tmpdir(), "captun-bench-page-"));
   const app = generatePageApp(root);
@@ -180,12 +193,22 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       const toServer = await openLink({ target: server.url, laptop: "connector" });
       await using laptop = forkHelper("bench-page-laptop.ts");
       try {
-        const share = { serverUrl: toServer.url, secret: server.secret, name: NAME, customHostname: server.customHostname ?? "localhost" };
-        await ask(laptop, { op: "start", root, share });
+        const customHostname = server.customHostname ?? "localhost";
+        await ask(laptop, {
+          op: "start",
+          root,
+          share: { serverUrl: toServer.url, secret: server.secret, name: NAME, customHostname, access },
+        });
+        const tunnelUrl = tunnelUrlFor(edge ? `https://localhost:${edge.port}` : server.url, NAME, customHostname);
+        // Every visitor opens the same link, as people the owner sent it to would.
+        const link = await createShareLink({ tunnelUrl, name: NAME, secret: server.secret, ttlMs: 3_600_000, label: "bench" });
+        const token = new URL(link.url).searchParams.get(SHARE_PARAM) ?? "";
         // The public page is checked on the local server itself; the edge only forwards to it.
-        await waitForPage(`${tunnelUrlFor(server.url, NAME, server.customHostname)}/`);
-        const publicUrl = `${tunnelUrlFor(edge ? `https://localhost:${edge.port}` : server.url, NAME, server.customHostname)}/`;
-        return await measure(laptop, publicUrl, toServer.counts);
+        await waitForPage(
+          `${tunnelUrlFor(server.url, NAME, customHostname)}/`,
+          access === "private" ? `${ACCESS_COOKIE}=${token}` : undefined,
+        );
+        return await measure(laptop, access === "private" ? link.url : `${tunnelUrl}/`, toServer.counts);
       } finally {
         await ask(laptop, { op: "close" });
         await toServer.close();
@@ -203,6 +226,8 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
     return {
       link,
       edge: edgeMode,
+      access,
+      edgeResent: edge?.resent ?? 0,
       app: { modules: app.modules, cssFiles: app.cssFiles },
       rounds,
       raw: medianVisits(each.raw),
@@ -273,11 +298,11 @@ async function load(browser: Browser, url: string): Promise<Omit<VisitFigures, "
 }
 
 /** `url` answers with the app's page (for captun: once the tunnel is up; bounded: 30 s). */
-async function waitForPage(url: string): Promise<void> {
+async function waitForPage(url: string, cookie?: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   let last = "";
   while (Date.now() < deadline) {
-    last = await pageAt(url).catch((error: Error) => error.message);
+    last = await pageAt(url, cookie).catch((error: Error) => error.message);
     if (last.includes("captun page-load bench")) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -288,10 +313,10 @@ async function waitForPage(url: string): Promise<void> {
  * GET through loopback with the public Host: Node does not resolve *.localhost on every system,
  * and undici's fetch drops a caller's Host header (node:http keeps it).
  */
-async function pageAt(url: string): Promise<string> {
+async function pageAt(url: string, cookie?: string): Promise<string> {
   const { host, port, pathname } = new URL(url);
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
-    get({ host: "127.0.0.1", port, path: pathname, headers: { host }, timeout: 5_000 }, resolve)
+    get({ host: "127.0.0.1", port, path: pathname, headers: { host, ...(cookie ? { cookie } : {}) }, timeout: 5_000 }, resolve)
       .on("error", reject)
       .on("timeout", function (this: ClientRequest) {
         this.destroy(new Error("no answer within 5 s"));
@@ -324,6 +349,7 @@ if (import.meta.main) {
       "up-mbit": { type: "string", default: "20" },
       "down-mbit": { type: "string", default: "100" },
       edge: { type: "string", default: "h2" },
+      access: { type: "string", default: "private" },
       label: { type: "string" },
     },
   });
@@ -334,6 +360,7 @@ if (import.meta.main) {
     upMbit: Number(values["up-mbit"]),
     downMbit: Number(values["down-mbit"]),
     edge: values.edge === "h1" ? "h1" : "h2",
+    access: values.access === "public" ? "public" : "private",
     log: (what) => console.error(pc.dim(`… ${((performance.now() - began) / 1000).toFixed(1)} s: ${what}`)),
   });
   console.log(formatPageLoadTable(result));

@@ -61,8 +61,10 @@ export function formatPageLoadTable(r: PageLoadResult): string {
     ...body.map(line),
     "",
     `link: ${link.rttMs} ms round trip, ${link.upMbit} Mbit/s up, ${link.downMbit} Mbit/s down; ` +
-      `captun's visitors over ${r.edge === "h2" ? "HTTP/2 (TLS), as to Cloudflare's edge" : "HTTP/1.1"}; ` +
-      `app: ${app.modules} modules + ${app.cssFiles} CSS files + React; medians of ${r.rounds} rounds`,
+      `captun's visitors over ${r.edge === "h2" ? "HTTP/2 (TLS), as to Cloudflare's edge" : "HTTP/1.1"}, ` +
+      `${r.access === "private" ? "private (each opens a share link)" : "public"}; ` +
+      `app: ${app.modules} modules + ${app.cssFiles} CSS files + React; medians of ${r.rounds} rounds` +
+      (r.edgeResent ? pc.yellow(`; the edge resent ${r.edgeResent} requests the local server hung up on`) : ""),
     "",
   ].join("\n");
 }
