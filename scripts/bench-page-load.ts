@@ -184,8 +184,9 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
         await waitForPage(`${forward.url}/`);
         return await measure(laptop, `${forward.url}/`, forward.counts);
       } finally {
-        await forward.close();
-        await ask(laptop, { op: "close" });
+        // A helper that died already said why; disposal reaps it, so these never mask that error.
+        await forward.close().catch(() => {});
+        await ask(laptop, { op: "close" }).catch(() => {});
       }
     };
 
@@ -210,8 +211,8 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
         );
         return await measure(laptop, access === "private" ? link.url : `${tunnelUrl}/`, toServer.counts);
       } finally {
-        await ask(laptop, { op: "close" });
-        await toServer.close();
+        await ask(laptop, { op: "close" }).catch(() => {});
+        await toServer.close().catch(() => {});
       }
     };
 
