@@ -1,6 +1,7 @@
-// `pnpm bench [--label name] [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100]`: direct loopback vs a
-// plain pass-through Worker vs captun, in one run; then a dev page over a simulated home link, captun vs a raw
-// TCP forward (bench-page-load.ts). Prints both tables and saves the figures to docs/performance/<label>.json.
+// `pnpm bench [--label name] [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--edge h2|h1]
+// [--access private|public]`: direct loopback vs a plain pass-through Worker vs captun, in one run; then a
+// dev page over a simulated home link, captun vs a raw TCP forward (bench-page-load.ts). Prints both tables
+// and saves the figures to docs/performance/<label>.json.
 // Method and what bounds each figure: docs/benchmarks.md.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     "rtt-ms": { type: "string", default: "40" },
     "up-mbit": { type: "string", default: "20" },
     "down-mbit": { type: "string", default: "100" },
+    edge: { type: "string", default: "h2" },
+    access: { type: "string", default: "private" },
   },
 });
 const label = values.label ?? new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
@@ -85,6 +88,8 @@ try {
     rttMs: Number(values["rtt-ms"]),
     upMbit: Number(values["up-mbit"]),
     downMbit: Number(values["down-mbit"]),
+    edge: values.edge === "h1" ? "h1" : "h2",
+    access: values.access === "public" ? "public" : "private",
     log,
   });
 } catch (error) {
