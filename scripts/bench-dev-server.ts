@@ -40,6 +40,8 @@ export async function benchDevServer(context: DevServerBenchContext): Promise<Be
         secret: context.secret,
         routing: context.customHostname ? "subdomain" : "folder",
         customHostname: context.customHostname,
+        // Dev servers share privately by default; the benchmark's visitor has no share link.
+        access: "public",
         // Never the user's config: everything the plugin needs is passed here.
         configPath: join(tmpdir(), `captun-bench-${process.pid}.json`),
       }),

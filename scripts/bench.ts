@@ -1,18 +1,32 @@
-// `pnpm bench [--label name] [--rounds 3]`: direct loopback vs a plain pass-through Worker vs captun, in one run.
-// Prints a table with ratios to direct and saves the figures to docs/performance/<label>.json.
+// `pnpm bench [--label name] [--rounds 3] [--rtt-ms 40] [--up-mbit 20] [--down-mbit 100] [--edge h2|h1]
+// [--access private|public]`: direct loopback vs a plain pass-through Worker vs captun, in one run; then a
+// dev page over a simulated home link, captun vs a raw TCP forward (bench-page-load.ts). Prints both tables
+// and saves the figures to docs/performance/<label>.json.
 // Method and what bounds each figure: docs/benchmarks.md.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
 import { MiB } from "./bench-measure.ts";
+import { benchPageLoad, type PageLoadResult } from "./bench-page-load.ts";
+import { formatPageLoadTable } from "./bench-page-report.ts";
 import { formatTable } from "./bench-report.ts";
 import { measureMemory, measurePath, measureStart, medianFigures, type PathFigures } from "./bench-scenarios.ts";
 import { script, startTargets } from "./bench-targets.ts";
 
 type PathName = "direct" | "worker" | "captun";
 
-const { values } = parseArgs({ options: { label: { type: "string" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: {
+    label: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    "rtt-ms": { type: "string", default: "40" },
+    "up-mbit": { type: "string", default: "20" },
+    "down-mbit": { type: "string", default: "100" },
+    edge: { type: "string", default: "h2" },
+    access: { type: "string", default: "private" },
+  },
+});
 const label = values.label ?? new Date().toISOString().slice(0, 16).replace(/[:T]/g, "-");
 
 await using targets = await startTargets();
@@ -66,6 +80,22 @@ for (const [file, exported] of EXTRA_BENCHES) {
   }
 }
 
+log("dev page over a simulated home link");
+let pageLoad: PageLoadResult | undefined;
+try {
+  pageLoad = await benchPageLoad({
+    rounds: Number(values.rounds),
+    rttMs: Number(values["rtt-ms"]),
+    upMbit: Number(values["up-mbit"]),
+    downMbit: Number(values["down-mbit"]),
+    edge: values.edge === "h1" ? "h1" : "h2",
+    access: values.access === "public" ? "public" : "private",
+    log,
+  });
+} catch (error) {
+  console.error(pc.yellow(`bench-page-load.ts failed, its rows are missing: ${(error as Error).message}`));
+}
+
 const result = {
   label,
   date: new Date().toISOString(),
@@ -75,8 +105,10 @@ const result = {
   start,
   memory,
   extraRows,
+  pageLoad,
 };
 console.log(formatTable(result));
+if (pageLoad) console.log(formatPageLoadTable(pageLoad));
 const dir = new URL("../docs/performance/", import.meta.url);
 mkdirSync(dir, { recursive: true });
 const file = new URL(`${label}.json`, dir);
