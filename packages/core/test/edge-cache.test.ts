@@ -97,6 +97,7 @@ describe("the shard's edge cache", () => {
     await using origin = await countingOrigin((req, res) => {
       const who = /user=(\w+)/.exec(req.headers.cookie ?? "")?.[1] ?? /Bearer (\w+)/.exec(req.headers.authorization ?? "")?.[1] ?? "nobody";
       const variant = variants[req.url?.slice(1) ?? ""] ?? {};
+      if (variant.etag && req.headers["if-none-match"] === variant.etag) return void res.writeHead(304, variant).end();
       res.writeHead(200, { "content-type": "text/plain", "cache-control": "public, max-age=600", ...variant });
       res.end(`secret of ${who} ${"x".repeat(2000)}`);
     });
