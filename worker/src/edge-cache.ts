@@ -112,7 +112,8 @@ export class EdgeCache {
   #answer(entry: Entry, state: "hit" | "revalidated" | undefined, visitorTag: string | null, acceptEncoding: string | null): Response {
     const headers = new Headers(entry.headers);
     if (state) headers.set(CACHE_HEADER, state);
-    if (state === "hit") headers.set("age", String(Math.floor((Date.now() - entry.storedAt) / 1000)));
+    // RFC 9111 §5.1: the origin's own Age plus the time the response has been kept here.
+    if (state === "hit") headers.set("age", String((Number(headers.get("age")) || 0) + Math.floor((Date.now() - entry.storedAt) / 1000)));
     const notModified = etagMatches(visitorTag, entry.etag);
     const init = { status: notModified ? 304 : entry.status, headers, encodeBody: "manual" as const };
     return forVisitor(new Response(notModified ? null : entry.body, init), acceptEncoding);

@@ -100,7 +100,7 @@ async function compressForHop(response: Response): Promise<Response> {
   return new Response(gzipStream(read.parts, read.rest), init);
 }
 
-type Read = { bytes: Uint8Array } | { parts: Uint8Array[]; rest: ReadableStream<Uint8Array> };
+type Read = { bytes: Uint8Array<ArrayBuffer> } | { parts: Uint8Array[]; rest: ReadableStream<Uint8Array> };
 
 /** The whole body when it ends within `waitMs` and `limit` bytes; else what came so far and the rest. */
 async function readWhole(body: ReadableStream<Uint8Array>, limit: number, waitMs: number): Promise<Read> {
