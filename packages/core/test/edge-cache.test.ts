@@ -2,9 +2,11 @@
 // served without asking the laptop, `no-cache` responses are revalidated with their ETag, and
 // nothing personal or private ever reaches another visitor. Attacker tests count the origin's
 // requests and check every visitor gets only their own answer.
+
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
+import { createCaptunTunnel, createOriginFetcher, type RoutingMode } from "../src/index.ts";
 import { createShareLink } from "../src/share-link.ts";
 import { startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 
@@ -21,10 +23,10 @@ async function countingOrigin(handler: (req: IncomingMessage, res: ServerRespons
   return Object.assign(origin, { seen });
 }
 
-describe("the shard's edge cache", () => {
+describe.each<RoutingMode>(["subdomain", "folder"])("the shard's edge cache under %s routing", (routing) => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ routing });
   });
   afterAll(async () => {
     await server?.[Symbol.asyncDispose]();
@@ -165,5 +167,37 @@ describe("the shard's edge cache", () => {
     // Takeover without a goodbye: the new client's answers, never the old session's entries.
     await using third = await tunnelToOrigin(server, before.url, name);
     expect(await (await visit(`${third.url}/dep.js?v=1`)).text()).toBe(js("before"));
+  });
+});
+
+describe("the edge cache's memory", () => {
+  it("keeps at most EDGE_CACHE_BYTES, dropping the least recently used, and no entry over EDGE_CACHE_ENTRY_BYTES", async () => {
+    await using server = await startTestServer({ vars: { EDGE_CACHE_BYTES: "25000", EDGE_CACHE_ENTRY_BYTES: "12000" } });
+    // Incompressible bodies, so what the shard keeps is their own size.
+    const bodies = { "/a": randomBytes(9000), "/b": randomBytes(9000), "/c": randomBytes(9000), "/big": randomBytes(13000) };
+    await using origin = await countingOrigin((req, res) => {
+      const body = bodies[req.url as keyof typeof bodies];
+      res.writeHead(200, { "content-type": "image/png", "content-length": String(body.byteLength), "cache-control": IMMUTABLE }).end(body);
+    });
+    await using tunnel = await tunnelToOrigin(server, origin.url);
+    const state = async (path: keyof typeof bodies) => {
+      const response = await visit(`${tunnel.url}${path}`);
+      expect(Buffer.from(await response.arrayBuffer()).equals(bodies[path])).toBe(true);
+      return response.headers.get("x-captun-cache") ?? "origin";
+    };
+    expect([await state("/a"), await state("/b"), await state("/a")]).toEqual(["origin", "origin", "hit"]);
+    // A third entry passes the budget: /b, used least recently, goes; /a stays.
+    expect([await state("/c"), await state("/a"), await state("/b")]).toEqual(["origin", "hit", "origin"]);
+    expect([await state("/big"), await state("/big")]).toEqual(["origin", "origin"]);
+  });
+
+  it("is off with EDGE_CACHE_BYTES=0", async () => {
+    await using server = await startTestServer({ vars: { EDGE_CACHE_BYTES: "0" } });
+    await using origin = await countingOrigin((_req, res) => {
+      res.writeHead(200, { "content-type": "text/javascript", "cache-control": IMMUTABLE }).end(js("dep"));
+    });
+    await using tunnel = await tunnelToOrigin(server, origin.url);
+    for (let i = 0; i < 2; i++) expect((await visit(`${tunnel.url}/dep.js`)).headers.get("x-captun-cache")).toBeNull();
+    expect(origin.seen).toHaveLength(2);
   });
 });
