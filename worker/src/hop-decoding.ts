@@ -1,4 +1,5 @@
 import { HOP_CODING, HOP_ENCODING_HEADER, HOP_LENGTH_HEADER } from "captun/internal";
+import { acceptsGzip } from "./accept-encoding.ts";
 
 /**
  * Content types Cloudflare's edge (and Miniflare's entry Worker, which plays it locally) encodes
@@ -94,20 +95,6 @@ export function forVisitor(response: Response, acceptEncoding: string | null): R
   body = throughNative(body, length === null ? Number.NaN : Number(length));
   if (length !== null) headers.set("content-length", length);
   return new Response(body, init);
-}
-
-/** Whether an `Accept-Encoding` value allows gzip (RFC 9110 §12.5.3: `gzip`, `x-gzip` or `*` with q > 0). */
-export function acceptsGzip(acceptEncoding: string | null): boolean {
-  let gzip: number | undefined;
-  let any: number | undefined;
-  for (const item of (acceptEncoding ?? "").split(",")) {
-    const [coding = "", ...params] = item.trim().toLowerCase().split(";");
-    const q = params.map((param) => param.trim()).find((param) => param.startsWith("q="));
-    const weight = q === undefined ? 1 : Number(q.slice(2));
-    if (coding === "gzip" || coding === "x-gzip") gzip = weight;
-    else if (coding === "*") any = weight;
-  }
-  return (gzip ?? any ?? 0) > 0;
 }
 
 type NativeTransformClass = new (length?: number) => TransformStream<Uint8Array, Uint8Array>;
