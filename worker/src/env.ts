@@ -37,6 +37,10 @@ export interface Env {
   INBOX_MAX_REQUEST_BYTES?: string;
   /** How long an inbox keeps a request, in seconds. @default "604800" (7 days) */
   INBOX_TTL_SECONDS?: string;
+  /** Bytes of responses the shard's edge cache keeps (edge-cache.ts); "0" turns it off. @default "33554432" (32 MiB) */
+  EDGE_CACHE_BYTES?: string;
+  /** Largest response body the edge cache keeps, as it crossed the tunnel (gzipped when compressible). @default "4194304" (4 MiB) */
+  EDGE_CACHE_ENTRY_BYTES?: string;
 }
 
 export function numberSetting(value: string | undefined, fallback: number): number {

@@ -6,6 +6,7 @@ import {
   CONNECT_PATH,
   errorResponse,
   getTunnelNameFromUrl,
+  HOP_HEADERS,
   INBOX_ARRIVED_HEADER,
   INBOX_HEADER,
   INBOX_ID_HEADER,
@@ -14,6 +15,7 @@ import {
 } from "captun/internal";
 import { TunnelAccessGate } from "./access/gate.ts";
 import { ConnectGuard } from "./connect-guard.ts";
+import { EdgeCache } from "./edge-cache.ts";
 import { type Env, numberSetting } from "./env.ts";
 import { TunnelInbox } from "./inbox.ts";
 import { InFlightLimit } from "./limits.ts";
@@ -23,8 +25,8 @@ import { TunnelRegistry } from "./tunnel-registry.ts";
 import { scopeResponse } from "./tunnel-scope.ts";
 import { headersForOrigin } from "./visitor-headers.ts";
 
-/** Only the shard's inbox sets these (a late delivery): a visitor must not fake one. */
-const INBOX_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER];
+/** Only the shard sets these (a late delivery, hop compression): a visitor must not fake one. */
+const SHARD_ONLY_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER, ...HOP_HEADERS];
 
 /**
  * Holds the connected tunnels for the names that hash to this shard, and answers public requests
@@ -37,6 +39,7 @@ export class CaptunServerShard extends DurableObject<Env> {
   readonly #guard = new ConnectGuard(this.env);
   readonly #inFlight = new InFlightLimit(numberSetting(this.env.MAX_REQUESTS_IN_FLIGHT, 256));
   readonly #inbox = new TunnelInbox(this.ctx.storage, this.env, (name) => this.#tunnels.get(name));
+  readonly #cache = new EdgeCache(this.env);
 
   override async fetch(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
@@ -72,13 +75,17 @@ export class CaptunServerShard extends DurableObject<Env> {
   async #forward(request: Request, name: string, pathAndQuery: string): Promise<Response> {
     const publicUrl = new URL(request.url);
     const headers = headersForOrigin(request, publicUrl);
-    for (const header of INBOX_HEADERS) headers.delete(header);
+    for (const header of SHARD_ONLY_HEADERS) headers.delete(header);
     this.#access.scrub(name, headers);
     const queued = await this.#inbox.intercept(request, name, pathAndQuery, headers);
     if (queued) return queued;
     const idempotent = request.method === "GET" || request.method === "HEAD";
     const tunnel = this.#tunnels.get(name) ?? (idempotent ? await this.#tunnels.waitFor(name, request.signal) : undefined);
     if (!tunnel) return tunnelOffline(request);
+    // After the access gate (fetch): the cache never answers a visitor the tunnel would refuse.
+    const upgrade = isWebSocketUpgrade(request);
+    const exchange = upgrade ? undefined : this.#cache.begin(name, tunnel, request, headers, publicUrl.origin + pathAndQuery);
+    if (exchange?.hit) return exchange.hit;
 
     const limit = numberSetting(this.env.MAX_BODY_BYTES, 100_000_000);
     let tooLarge = false;
@@ -106,7 +113,7 @@ export class CaptunServerShard extends DurableObject<Env> {
       // 413): an upgrade's origin socket, or a response stream and its flow-control window.
       // An upgrade is bridged as a WebSocket (protocol.ts); its refusal is an ordinary response.
       const signalled = new Request(forwarded, { signal: AbortSignal.any([request.signal, gaveUp.signal]) });
-      return await (isWebSocketUpgrade(request) ? tunnel.connectWebSocket(signalled) : tunnel.fetch(signalled));
+      return await (exchange ? tunnel.fetch(signalled).then((response) => exchange.settle(response)) : tunnel.connectWebSocket(signalled));
     } catch {
       if (gaveUp.signal.aborted) {
         return errorResponse(request, 504, "origin-timeout", `The tunnel's origin sent no response within ${timeoutMs / 1000} s.`);

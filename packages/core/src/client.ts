@@ -4,6 +4,7 @@ import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
+import { withHopCompression } from "./hop-compression.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import { encodeInboxPatterns, INBOX_HEADER } from "./inbox-paths.ts";
 import type { Fetcher } from "./protocol.ts";
@@ -77,7 +78,7 @@ class ClientMain extends RpcTarget implements TunnelClientApi {
   readonly #sessionEnded: AbortSignal;
   constructor(fetcher: Fetcher, connectWebSocket: WebSocketConnector | undefined, sessionEnded: AbortSignal) {
     super();
-    this.#fetch = fetcher;
+    this.#fetch = withHopCompression(fetcher);
     this.#connectWebSocket = connectWebSocket ?? fetcher.connectWebSocket;
     this.#sessionEnded = sessionEnded;
   }

@@ -10,6 +10,7 @@ export {
   type ServerAccessPolicy,
 } from "./access-policy.ts";
 export { type CaptunErrorCode, errorResponse } from "./error-response.ts";
+export { HOP_ACCEPT_HEADER, HOP_CODING, HOP_ENCODING_HEADER, HOP_HEADERS, HOP_LENGTH_HEADER } from "./hop-encoding.ts";
 export { fromWireResponse, stripHopByHop, toWireRequest } from "./http.ts";
 export {
   decodeInboxPatterns,

@@ -10,6 +10,7 @@ import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import { previewExposureLine, previewPathPrefix } from "./preview.ts";
 import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
+import { warmViteEntry } from "./vite-warmup.ts";
 
 /** The part of Vite's config captun sets: the exact public host, and the folder base under folder routing. */
 export function viteConfigPatch(settings: DevTunnelSettings, config: UserConfig, env: ConfigEnv): UserConfig {
@@ -85,6 +86,8 @@ export function attachToViteServer(
     await close();
   };
   if (options.enabled !== false) tunnel.startWhenListening(httpServer);
+  // The first remote visitor should not wait for Vite's transforms (vite-warmup.ts).
+  if (options.enabled !== false && kind === "dev" && !hostServer) warmViteEntry(server as ViteDevServer, httpServer);
   // Nobody prints a middleware-mode server's URLs (Vite cannot): say ours once the host server
   // listens, past the framework's Vite logger (Storybook's cuts lines, URLs included, to 80 columns).
   if (hostServer) whenListening(hostServer, () => console.log(banner().join("\n")));
