@@ -57,10 +57,10 @@ export interface DevServerSpec {
   copyApp(): Promise<{ root: string } & AsyncDisposable>;
   /** The framework's own dev CLI in `root`, with `env` (captun's config home and access) added. */
   start(root: string, env: Record<string, string>): RunningProcess | Promise<RunningProcess>;
-  /** The output line with the framework's local URL (first group). */
-  localLine: RegExp;
-  /** The output line with captun's public URL (first group). */
-  publicLine: RegExp;
+  /** The output line with the framework's local URL (first group). @default Vite's `➜  Local:` */
+  localLine?: RegExp;
+  /** The output line with captun's public URL (first group). @default Vite's layout, `➜  Public:` */
+  publicLine?: RegExp;
   /** The output line saying the tunnel is live. @default /public URL \S+ is live/ */
   liveLine?: RegExp;
   /** How long the dev server may take to print both and go live. @default 60_000 */
@@ -81,6 +81,8 @@ export interface DevServer {
   process: RunningProcess;
   /** The app's throwaway copy. */
   root: string;
+  /** The captun config file the dev server reads and writes (in a throwaway `XDG_CONFIG_HOME`). */
+  configFile: string;
   localUrl: string;
   /** What the dev server printed as its public URL: the owner's share link on a private preview. */
   printedUrl: string;
@@ -111,8 +113,8 @@ export function sharedDevServer(spec: DevServerSpec): DevServer {
     // Explicitly empty, so a developer's own CAPTUN_ACCESS / CAPTUN_PASSCODE cannot change what is tested.
     const access = { CAPTUN_ACCESS: spec.access ?? "", CAPTUN_PASSCODE: "" };
     const dev = cleanup.use(await spec.start(root, { XDG_CONFIG_HOME: home.dir, ...access }));
-    const [, localUrl = ""] = (await dev.waitForOutput(spec.localLine, timeoutMs)) as string[];
-    const [, printedUrl = ""] = (await dev.waitForOutput(spec.publicLine, timeoutMs)) as string[];
+    const [, localUrl = ""] = (await dev.waitForOutput(spec.localLine ?? /➜\s+Local:\s+(\S+)/, timeoutMs)) as string[];
+    const [, printedUrl = ""] = (await dev.waitForOutput(spec.publicLine ?? /➜\s+Public:\s+(\S+)/, timeoutMs)) as string[];
     await dev.waitForOutput(spec.liveLine ?? /public URL \S+ is live/, timeoutMs);
     const publicUrl = withoutToken(printedUrl);
     const cookie = spec.access === "public" ? undefined : await openOwnerLink(printedUrl);
@@ -121,6 +123,7 @@ export function sharedDevServer(spec: DevServerSpec): DevServer {
       browser,
       process: dev,
       root,
+      configFile: home.file,
       localUrl,
       printedUrl,
       publicUrl,
@@ -166,6 +169,8 @@ export interface AppView {
   greeting: { selector: string; text: string };
   /** A selector that matches once the app's JavaScript runs (hydration). */
   ready?: string;
+  /** What the page logs to the console once its HMR socket (through the tunnel) is up. */
+  hmrConnected?: string;
   /** How long to wait for the page, its HMR socket and updates. @default 30_000 */
   timeoutMs?: number;
 }
@@ -197,8 +202,6 @@ export async function expectServerRendered(app: DevServer, watched: WatchedPage,
 }
 
 export interface HotEdit {
-  /** What the page logs to the console once its HMR socket (through the tunnel) is up. */
-  connected: string;
   /** The source file to edit, relative to the app's root. */
   file: string;
   /** The text in it to replace, and its replacement. */
@@ -217,7 +220,9 @@ export async function expectHotUpdate(app: DevServer, watched: WatchedPage, view
   const { page, problems } = watched;
   const timeout = view.timeoutMs ?? 30_000;
   // Edit only once the HMR socket is up and the page loaded, so the edit is an update, not a first load.
-  const connected = page.waitForEvent("console", { predicate: (message) => message.text().includes(edit.connected), timeout });
+  const { hmrConnected } = view;
+  if (!hmrConnected) throw new TypeError("expectHotUpdate needs the view's hmrConnected line");
+  const connected = page.waitForEvent("console", { predicate: (message) => message.text().includes(hmrConnected), timeout });
   await page.goto(app.publicUrl + (view.path ?? ""));
   await connected;
   await expectAppRuns(watched, view);
@@ -322,12 +327,21 @@ export async function expectOnlyPublicHost(app: DevServer, url = app.localUrl): 
   expect(await statusWithHost(url, host)).toBe(200);
 }
 
+/** What a private preview must keep from anonymous visitors, besides its page. */
+export interface Gated {
+  /** Paths below the public URL: modules, bundles, API routes, other pages. */
+  paths: string[];
+  /** The dev server's HMR socket: its path below the public URL and its subprotocol. @default the root, none */
+  socket?: { path?: string; protocol?: string };
+}
+
 /**
  * The tests of a private-by-default preview: the printed owner's link opens the app in Chromium
- * (its JavaScript running); anonymous visitors get 401 for the page, `paths` (modules, API routes)
- * and the HMR socket; forged, expired and other tunnels' tokens get nothing either.
+ * (its JavaScript running, its HMR socket up); anonymous visitors get 401 for the page, `gated.paths` and the HMR
+ * socket; forged, expired and other tunnels' tokens get nothing either.
  */
-export function itIsPrivateByDefault(app: DevServer, view: AppView, paths: string[]): void {
+export function itIsPrivateByDefault(app: DevServer, view: AppView, gated: Gated): void {
+  const socketUrl = () => app.publicUrl + (gated.socket?.path ?? "");
   it("prints the owner's link as the public URL, which opens the app in the browser and drops the token", async () => {
     expect(app.printedUrl).toMatch(/\?captun_share=v1\.[\w-]+\.[\w-]+$/);
     const banner = app.process
@@ -338,9 +352,14 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, paths: strin
     // A fresh browser without the cookie, as the owner clicking the printed link.
     await using watched = await watchedPage(app.browser);
     const { page, problems } = watched;
+    const timeout = view.timeoutMs ?? 30_000;
+    // The HMR socket comes up with the cookie the link set, too.
+    const { hmrConnected } = view;
+    const hmr = hmrConnected && page.waitForEvent("console", { predicate: (message) => message.text().includes(hmrConnected), timeout });
     await page.goto(linkTo(app.printedUrl, view.path ?? ""));
     expect(page.url()).toBe(app.publicUrl + (view.path ?? ""));
     await expectAppRuns(watched, view);
+    await hmr;
     const { pathname } = new URL(app.publicUrl);
     expect(await page.context().cookies()).toEqual([
       expect.objectContaining({
@@ -355,7 +374,7 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, paths: strin
   });
 
   it("gives an anonymous visitor the 401 page and none of the app, its modules, its API or its HMR socket", async () => {
-    for (const path of ["", ...paths]) {
+    for (const path of ["", ...gated.paths]) {
       const response = await visit(app.publicUrl + path);
       expect(response.status, path).toBe(401);
       expect(response.headers.get(ERROR_HEADER), path).toBe("access-required");
@@ -366,7 +385,7 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, paths: strin
     expect(response?.status()).toBe(401);
     expect(await watched.page.locator("#captun-access-message").textContent()).toBe("This preview is private — ask its owner for a link.");
     expect(await watched.page.locator(view.greeting.selector).count()).toBe(0);
-    expect(await socketStatus(app.publicUrl)).toBe(401);
+    expect(await socketStatus(socketUrl(), gated.socket?.protocol)).toBe(401);
   });
 
   it("lets no forged, expired or other tunnel's token in, as a link or as a cookie", async () => {
@@ -407,7 +426,7 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, paths: strin
       expect({ what, status: asCookie.status, code: asCookie.headers.get(ERROR_HEADER) }).toEqual({ what, status: 401, code });
       expectNothingOfTheApp(await asCookie.text(), view);
     }
-    expect(await socketStatus(app.publicUrl, `${ACCESS_COOKIE}=${stretched}`)).toBe(401);
+    expect(await socketStatus(socketUrl(), gated.socket?.protocol, `${ACCESS_COOKIE}=${stretched}`)).toBe(401);
 
     // The owner's token does not open another private tunnel on the same server either.
     const seen: string[] = [];
@@ -446,12 +465,13 @@ function decodeClaims(token: string): Record<string, unknown> {
 
 function expectNothingOfTheApp(body: string, view: AppView): void {
   expect(body).not.toContain(view.greeting.text);
-  expect(body).not.toMatch(/<script|import /);
+  expect(body).not.toMatch(/<script|import |vite|captun [\w ]*playground/i);
 }
 
 /** The status a WebSocket upgrade to `url` gets (the HMR socket's way in); fails if it opens. */
-function socketStatus(url: string, cookie?: string): Promise<number> {
-  const socket = new WebSocket(url.replace(/^http/, "ws"), { ...localhostConnectOptions, headers: cookie ? { cookie } : {} });
+function socketStatus(url: string, protocol?: string, cookie?: string): Promise<number> {
+  const options = { ...localhostConnectOptions, headers: cookie ? { cookie } : {} };
+  const socket = new WebSocket(url.replace(/^http/, "ws"), protocol ? [protocol] : [], options);
   return new Promise<number>((resolve, reject) => {
     socket.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
     socket.on("open", () => {

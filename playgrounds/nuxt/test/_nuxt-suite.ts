@@ -16,7 +16,12 @@ import {
 import { copyApp, runNuxtDev } from "./_nuxt-harness.ts";
 
 const GREETING = "Hello from the captun Nuxt playground";
-const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]", timeoutMs: 60_000 };
+const HOME = {
+  greeting: { selector: "#greeting", text: GREETING },
+  ready: "main[data-hydrated=true]",
+  hmrConnected: "[vite] connected",
+  timeoutMs: 60_000,
+};
 
 export function nuxtSuite(routing: RoutingMode): void {
   describe(`\`nuxt dev\` with @captun/nuxt under ${routing} routing`, () => nuxtTests(routing));
@@ -25,7 +30,7 @@ export function nuxtSuite(routing: RoutingMode): void {
 function nuxtTests(routing: RoutingMode): void {
   const app = sharedDevServer({
     routing,
-    copyApp: () => copyApp(),
+    copyApp,
     start: (root, env) => runNuxtDev(root, ["--port", "0", "--host", "127.0.0.1"], env),
     localLine: /➜ Local:\s+(\S+)/,
     publicLine: /➜ Public:\s+(\S+)/,
@@ -53,7 +58,6 @@ function nuxtTests(routing: RoutingMode): void {
   it("hot-updates an edited component in a browser on the public URL, without a full reload", async () => {
     await using watched = await app.page();
     await expectHotUpdate(app, watched, HOME, {
-      connected: "[vite] connected",
       file: "app/components/Greeting.vue",
       from: GREETING,
       to: `Edited under ${routing} routing`,
@@ -80,5 +84,8 @@ function nuxtTests(routing: RoutingMode): void {
     await expectOnlyPublicHost(app, new URL(asset, app.localUrl).href);
   });
 
-  itIsPrivateByDefault(app, HOME, ["about", "api/echo", "_nuxt/@vite/client", "_nuxt/app/components/Greeting.vue"]);
+  itIsPrivateByDefault(app, HOME, {
+    paths: ["about", "api/echo", "_nuxt/@vite/client", "_nuxt/app/components/Greeting.vue"],
+    socket: { path: "_nuxt/", protocol: "vite-hmr" },
+  });
 }

@@ -18,8 +18,6 @@ const app = sharedDevServer({
   routing: "folder",
   copyApp: () => copyApp({ "vite.config.ts": config, "react-router.config.ts": `export default { ssr: true, basename: "/${name}/" };` }),
   start: (root, env) => runReactRouterDev(root, ["--port", "0"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
 });
 
 it("serves the app below the folder when Vite's base and React Router's basename are that folder", async () => {

@@ -14,13 +14,11 @@ import {
 import { copyApp, runReactRouterDev } from "./_react-router-harness.ts";
 
 const GREETING = "Hello from the captun React Router playground";
-const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]" };
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]", hmrConnected: "[vite] connected" };
 
 const app = sharedDevServer({
-  copyApp: () => copyApp(),
+  copyApp,
   start: (root, env) => runReactRouterDev(root, ["--port", "0"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
 });
 
 it("prints the public URL right under React Router's local one", () => {
@@ -36,7 +34,6 @@ it("renders the page server-side with the public origin and hydrates it, with no
 it("fast-refreshes an edited component in a browser on the public URL, without a full reload", async () => {
   await using watched = await app.page();
   await expectHotUpdate(app, watched, HOME, {
-    connected: "[vite] connected",
     file: "app/greeting.tsx",
     from: GREETING,
     to: "Edited through the tunnel",

@@ -14,15 +14,13 @@ import { copyApp, runRsbuildDev } from "./_rspack-harness.ts";
 
 const GREETING = "Hello from the captun Rspack playground";
 // The greeting is rendered by the bundle: seeing it means the app's JavaScript runs.
-const HOME = { greeting: { selector: "#greeting", text: GREETING } };
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, hmrConnected: "[rsbuild] WebSocket connected" };
 
 describe.each<RoutingMode>(["subdomain", "folder"])("`rsbuild dev` with captun() under %s routing", (routing) => {
   const app = sharedDevServer({
     routing,
-    copyApp: () => copyApp(),
+    copyApp,
     start: (root, env) => runRsbuildDev(root, ["--port", "0"], env),
-    localLine: /➜\s+Local:\s+(\S+)/,
-    publicLine: /➜\s+Public:\s+(\S+)/,
   });
 
   it("prints the public URL after Rsbuild's local one, in the same folder under folder routing", () => {
@@ -35,7 +33,6 @@ describe.each<RoutingMode>(["subdomain", "folder"])("`rsbuild dev` with captun()
     // A failed HMR socket through the tunnel would show as a problem (Rsbuild then falls back to a direct one).
     await using watched = await app.page();
     await expectHotUpdate(app, watched, HOME, {
-      connected: "[rsbuild] WebSocket connected",
       file: "src/greeting.js",
       from: GREETING,
       to: `Edited under ${routing} routing`,
@@ -51,5 +48,8 @@ describe.each<RoutingMode>(["subdomain", "folder"])("`rsbuild dev` with captun()
     await expectOnlyPublicHost(app);
   });
 
-  itIsPrivateByDefault(app, HOME, ["static/js/index.js", "api/echo", "rsbuild-hmr"]);
+  itIsPrivateByDefault(app, HOME, {
+    paths: ["static/js/index.js", "api/echo"],
+    socket: { path: "rsbuild-hmr" },
+  });
 });

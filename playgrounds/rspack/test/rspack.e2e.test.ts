@@ -13,12 +13,12 @@ import { copyApp, runRspackServe } from "./_rspack-harness.ts";
 
 const GREETING = "Hello from the captun Rspack playground";
 // The greeting is rendered by the bundle: seeing it means the app's JavaScript runs.
-const HOME = { greeting: { selector: "#greeting", text: GREETING } };
+// `hmrConnected`: the server says this over the HMR socket, so the socket is up.
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, hmrConnected: "[rspack-dev-server] Server started" };
 
 const app = sharedDevServer({
-  copyApp: () => copyApp(),
+  copyApp,
   start: (root, env) => runRspackServe(root, ["--port", "0", "--host", "127.0.0.1"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
   publicLine: /\[captun\] Public: (\S+)/,
 });
 
@@ -31,8 +31,6 @@ it("prints the public URL after the Rspack dev server's own URLs", () => {
 it("serves the page and its bundle through the public URL, and hot-replaces an edited module without a reload", async () => {
   await using watched = await app.page();
   await expectHotUpdate(app, watched, HOME, {
-    // The server says this over the HMR socket, so the socket is up.
-    connected: "[rspack-dev-server] Server started",
     file: "src/greeting.js",
     from: GREETING,
     to: "Edited through the tunnel",
@@ -48,4 +46,7 @@ it("allows exactly the public host: other hosts stay refused locally", async () 
   await expectOnlyPublicHost(app);
 });
 
-itIsPrivateByDefault(app, HOME, ["main.js", "api/echo", "ws"]);
+itIsPrivateByDefault(app, HOME, {
+  paths: ["main.js", "api/echo"],
+  socket: { path: "ws" },
+});

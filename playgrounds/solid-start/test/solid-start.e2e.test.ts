@@ -13,13 +13,11 @@ import {
 import { copyApp, runViteDev } from "./_solid-start-harness.ts";
 
 const GREETING = "Hello from the captun SolidStart playground";
-const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]" };
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]", hmrConnected: "[vite] connected" };
 
 const app = sharedDevServer({
-  copyApp: () => copyApp(),
+  copyApp,
   start: (root, env) => runViteDev(root, ["--port", "0"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
 });
 
 it("prints the public URL right under SolidStart's local one", () => {
@@ -35,7 +33,6 @@ it("renders the page server-side with the public origin and hydrates it, with no
 it("hot-updates an edited component in a browser on the public URL, without a full reload", async () => {
   await using watched = await app.page();
   await expectHotUpdate(app, watched, HOME, {
-    connected: "[vite] connected",
     file: "src/greeting.tsx",
     from: GREETING,
     to: "Edited through the tunnel",

@@ -19,16 +19,16 @@ const GREETING = "Hello from the captun Storybook playground";
 const STORY = {
   path: "iframe.html?id=greeting--visitor&viewMode=story",
   greeting: { selector: "#greeting", text: `${GREETING}, visitor` },
+  hmrConnected: "[vite] connected",
   timeoutMs: 60_000,
 };
 
 const app = sharedDevServer({
   access: "public",
-  copyApp: () => copyApp(),
+  copyApp,
   // Storybook refuses `--port 0`.
   start: async (root, env) => runStorybookDev(root, ["--port", String(await freePort())], env),
   localLine: /- Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
   // Storybook wraps its log lines, the URL's included.
   liveLine: /captun: public URL/,
   timeoutMs: 90_000,
@@ -43,7 +43,6 @@ it("renders a story through the public URL and hot-updates it without a reload",
     if (response.status() === 404) favicon404s.push(new URL(response.url()).pathname);
   });
   await expectHotUpdate(app, watched, STORY, {
-    connected: "[vite] connected",
     file: "src/Greeting.tsx",
     from: GREETING,
     to: "Edited through the tunnel",

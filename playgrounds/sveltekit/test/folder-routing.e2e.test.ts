@@ -8,7 +8,11 @@ import { uniqueName } from "../../../packages/core/test/_harness.ts";
 import { copyApp, runViteDev } from "./_sveltekit-harness.ts";
 
 const name = uniqueName("kit");
-const HOME = { greeting: { selector: "#greeting", text: "Hello from the captun SvelteKit playground" }, ready: "main[data-hydrated=true]" };
+const HOME = {
+  greeting: { selector: "#greeting", text: "Hello from the captun SvelteKit playground" },
+  ready: "main[data-hydrated=true]",
+  hmrConnected: "[vite] connected",
+};
 const config = [
   'import captun from "@captun/vite";',
   'import { sveltekit } from "@sveltejs/kit/vite";',
@@ -19,8 +23,6 @@ const app = sharedDevServer({
   routing: "folder",
   copyApp: () => copyApp({ "vite.config.ts": config }),
   start: (root, env) => runViteDev(root, ["--port", "0"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
 });
 
 it("serves the app below the folder when SvelteKit's paths.base is that folder", async () => {
@@ -30,4 +32,7 @@ it("serves the app below the folder when SvelteKit's paths.base is that folder",
   await expectWorksInFolder(app, watched, HOME);
 });
 
-itIsPrivateByDefault(app, HOME, ["form", "api/echo", "src/lib/Greeting.svelte", "@vite/client"]);
+itIsPrivateByDefault(app, HOME, {
+  paths: ["form", "api/echo", "src/lib/Greeting.svelte", "@vite/client"],
+  socket: { protocol: "vite-hmr" },
+});

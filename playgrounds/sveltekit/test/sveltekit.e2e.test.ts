@@ -15,13 +15,11 @@ import {
 import { copyApp, runViteDev } from "./_sveltekit-harness.ts";
 
 const GREETING = "Hello from the captun SvelteKit playground";
-const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]" };
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, ready: "main[data-hydrated=true]", hmrConnected: "[vite] connected" };
 
 const app = sharedDevServer({
-  copyApp: () => copyApp(),
+  copyApp,
   start: (root, env) => runViteDev(root, ["--port", "0"], env),
-  localLine: /➜\s+Local:\s+(\S+)/,
-  publicLine: /➜\s+Public:\s+(\S+)/,
 });
 
 it("prints the public URL right under SvelteKit's local one", () => {
@@ -37,7 +35,6 @@ it("renders the page server-side with the public origin and hydrates it, with no
 it("hot-updates an edited component in a browser on the public URL, without a full reload", async () => {
   await using watched = await app.page();
   await expectHotUpdate(app, watched, HOME, {
-    connected: "[vite] connected",
     file: "src/lib/Greeting.svelte",
     from: GREETING,
     to: "Edited through the tunnel",
@@ -59,4 +56,7 @@ it("allows exactly the public host: other hosts stay refused locally", async () 
   await expectOnlyPublicHost(app);
 });
 
-itIsPrivateByDefault(app, HOME, ["form", "api/echo", "src/lib/Greeting.svelte", "@vite/client"]);
+itIsPrivateByDefault(app, HOME, {
+  paths: ["form", "api/echo", "src/lib/Greeting.svelte", "@vite/client"],
+  socket: { protocol: "vite-hmr" },
+});

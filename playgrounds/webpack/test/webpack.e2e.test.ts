@@ -13,10 +13,10 @@ import { copyApp, runWebpackServe } from "./_webpack-harness.ts";
 
 const GREETING = "Hello from the captun webpack playground";
 // The greeting is rendered by the bundle: seeing it means the app's JavaScript runs.
-const HOME = { greeting: { selector: "#greeting", text: GREETING } };
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, hmrConnected: "[webpack-dev-server] connected" };
 
 const app = sharedDevServer({
-  copyApp: () => copyApp(),
+  copyApp,
   start: (root, env) => runWebpackServe(root, ["--port", "0", "--host", "127.0.0.1"], env),
   localLine: /Loopback: (http\S+?),?\s/,
   publicLine: /\[captun\] Public: (\S+)/,
@@ -31,7 +31,6 @@ it("prints the public URL after webpack-dev-server's own URLs", () => {
 it("serves the page and its bundle through the public URL, and hot-replaces an edited module without a reload", async () => {
   await using watched = await app.page();
   await expectHotUpdate(app, watched, HOME, {
-    connected: "[webpack-dev-server] connected",
     file: "src/greeting.js",
     from: GREETING,
     to: "Edited through the tunnel",
@@ -47,4 +46,4 @@ it("allows exactly the public host: other hosts stay refused locally", async () 
   await expectOnlyPublicHost(app);
 });
 
-itIsPrivateByDefault(app, HOME, ["main.js", "api/echo", "ws"]);
+itIsPrivateByDefault(app, HOME, { paths: ["main.js", "api/echo"], socket: { path: "ws" } });
