@@ -1,4 +1,4 @@
-// What every framework row of the compatibility matrix (README) is held to, written once: one captun
+// What every framework row of the compatibility matrix (docs/frameworks.md) is held to, written once: one captun
 // server, one dev server started with the framework's own CLI and one Chromium per suite, then the
 // checks each row repeats: the page renders through the public URL with no errors, an edit reaches
 // it by HMR without a full reload, a body round-trips through an API route or form action, only the
@@ -337,8 +337,8 @@ export interface Gated {
 
 /**
  * The tests of a private-by-default preview: the printed owner's link opens the app in Chromium
- * (its JavaScript running, its HMR socket up); anonymous visitors get 401 for the page, `gated.paths` and the HMR
- * socket; forged, expired and other tunnels' tokens get nothing either.
+ * (its JavaScript running, its HMR socket up); anonymous visitors get 401 for the page,
+ * `gated.paths` and the HMR socket; forged, expired and other tunnels' tokens get nothing either.
  */
 export function itIsPrivateByDefault(app: DevServer, view: AppView, gated: Gated): void {
   const socketUrl = () => app.publicUrl + (gated.socket?.path ?? "");
@@ -356,7 +356,7 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, gated: Gated
     // The HMR socket comes up with the cookie the link set, too.
     const { hmrConnected } = view;
     const hmr = hmrConnected && page.waitForEvent("console", { predicate: (message) => message.text().includes(hmrConnected), timeout });
-    await page.goto(linkTo(app.printedUrl, view.path ?? ""));
+    await page.goto(linkTo(app, view.path ?? ""));
     expect(page.url()).toBe(app.publicUrl + (view.path ?? ""));
     await expectAppRuns(watched, view);
     await hmr;
@@ -414,7 +414,7 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, gated: Gated
         `${body}.${signature.startsWith("A") ? "B" : "A"}${signature.slice(1)}`,
         "link-invalid",
       ],
-      ["a token signed without the connect secret", await minted({ secret: "guessed-secret" }), "link-invalid"],
+      ["a token signed with a guessed secret", await minted({ secret: "guessed-secret" }), "link-invalid"],
       ["another tunnel's valid token", await minted({ name: `${name}-x` }), "link-invalid"],
     ];
     for (const [what, token, code] of attempts) {
@@ -452,11 +452,10 @@ export function itIsPrivateByDefault(app: DevServer, view: AppView, gated: Gated
   });
 }
 
-/** `link` (a URL with a share token) pointed at `path` below the app, the token kept. */
-function linkTo(link: string, path: string): string {
-  const url = new URL(link);
-  url.pathname += path;
-  return url.href;
+/** The owner's link, pointed at `path` (query included) below the app. */
+function linkTo(app: DevServer, path: string): string {
+  const token = new URL(app.printedUrl).searchParams.get(SHARE_PARAM) ?? "";
+  return `${app.publicUrl}${path}${path.includes("?") ? "&" : "?"}${SHARE_PARAM}=${token}`;
 }
 
 function decodeClaims(token: string): Record<string, unknown> {
