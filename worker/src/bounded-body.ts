@@ -36,7 +36,7 @@ export async function readAtMost(body: ReadableStream<Uint8Array> | null, limit:
  * connection (502 behind the local server's front) instead of the 413 that says what to change.
  */
 async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setTimeout> | null = null;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), DRAIN_MS);
   });

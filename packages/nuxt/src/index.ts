@@ -3,7 +3,7 @@
 // instead, the way `withCaptun` shares Next's. Tunnel, settings and dispatch live in captun's core.
 import type { Server } from "node:http";
 import { defineNuxtModule } from "@nuxt/kit";
-import { accessNote, createDevTunnel, type DevTunnel, resolveDevTunnelSettings } from "captun/dev-server";
+import { accessNote, createDevTunnel, type DevTunnel, resolveDevTunnelSettings, serveDevInspector } from "captun/dev-server";
 import { nuxtConfigPatch } from "./config-patch.ts";
 import type { CaptunNuxtOptions } from "./options.ts";
 import { nuxtLogger, printNotShared, printPublicUrl } from "./output.ts";
@@ -32,10 +32,12 @@ export default defineNuxtModule<CaptunNuxtOptions>({
         httpServer: () => (server.listening ? server : undefined),
         pathPrefix: settings.pathPrefix,
         logger: nuxtLogger,
+        inbox: options.inbox,
       });
+      const inspectUrl = serveDevInspector(server, tunnel.capture, { inspect: options.inspect });
       tunnel.startWhenListening(server);
       server.once("close", () => void tunnel?.stop());
-      printPublicUrl(settings.shareUrl, accessNote(settings.access), options.qr ?? process.stdout.isTTY === true);
+      printPublicUrl(settings.shareUrl, accessNote(settings.access), { qr: options.qr ?? process.stdout.isTTY === true, inspectUrl });
     });
   },
 });

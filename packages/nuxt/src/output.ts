@@ -8,11 +8,12 @@ export const nuxtLogger: DevTunnelLogger = {
   error: (message) => console.error(`${pc.red("[error]")} ${message}`),
 };
 
-/** The public URL under listhen's `➜ Local:` / `➜ Network:` lines. */
-export function printPublicUrl(url: string, note: string, qr: boolean): void {
+/** The public URL (and the local inspector's) under listhen's `➜ Local:` / `➜ Network:` lines. */
+export function printPublicUrl(url: string, note: string, extras: { qr: boolean; inspectUrl: string | undefined }): void {
   console.log(`  ${pc.green("➜")} Public:   ${pc.cyan(url)}  ${pc.dim(note)}`);
   console.log(exposureLine(" ".repeat(14)));
-  if (qr) for (const line of qrCodeLines(url)) console.log(line);
+  if (extras.inspectUrl) console.log(`  ${pc.green("➜")} Inspect:  ${pc.cyan(extras.inspectUrl)}`);
+  if (extras.qr) for (const line of qrCodeLines(url)) console.log(line);
 }
 
 /** Says why this dev server is not shared, under the local URL. */

@@ -7,6 +7,7 @@ ${pc.bold("Usage")}
                    [--private | --passcode <code>] [--public-path <glob>…]
                    [--inspect-port <port>] [--no-inspect] [--inbox <path pattern>…]
   captun vite [vite args…] [--name <name>] [--server-url <url>] [--secret-file <path>] [--access public|private] [--passcode <code>]
+  captun react-router dev [react-router args…] [the same captun flags as captun vite]
   captun share [--name <tunnel>] [--ttl 2h] [--path <glob>…] [--label <who>] | --list | --revoke <label> | --revoke-all
   captun server [--port <port>] [--routing subdomain|folder]
   captun deploy [--route <pattern> --zone <zone>] [--shards <n>] [--worker-name <name>] [--dry-run] [--yes]
@@ -14,7 +15,9 @@ ${pc.bold("Usage")}
 
 ${pc.bold("Commands")}
   <port|url>   tunnel a local port (http://localhost:<port>) or URL; prints the public URL
-  vite         run the project's own Vite with captun's plugin (the one-word \`vite --tunnel\`)
+  vite         run the project's own Vite with captun's plugin (the one-word \`vite --tunnel\`);
+               also SvelteKit, SolidStart and React Router projects (\`captun vite dev\`)
+  react-router the same through React Router's own CLI
   share        a share link for a private tunnel (+ QR code); --list, --revoke, --revoke-all
   server       run the captun Worker locally in workerd (default port 8787, *.localhost routing)
   deploy       deploy the captun Worker to your Cloudflare account with wrangler

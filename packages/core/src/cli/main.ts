@@ -28,9 +28,10 @@ export async function runCli(argv: string[]): Promise<number> {
         const { shareCommand } = await import("./share-command.ts");
         return await shareCommand(rest);
       }
-      case "vite": {
-        const { viteCommand } = await import("./vite.ts");
-        return await viteCommand(rest);
+      case "vite":
+      case "react-router": {
+        const { VITE_CLIS, viteCommand } = await import("./vite.ts");
+        return await viteCommand(rest, process.cwd(), VITE_CLIS[command]);
       }
       case "deploy": {
         const { deployCommand } = await import("./deploy/deploy-command.ts");

@@ -1,6 +1,6 @@
 // `captun/dev-server`: the framework-agnostic dev-server core the framework adapters build on.
 
-export { devInspectorUrl } from "../inspector/dev.ts";
+export { devInspectorUrl, serveDevInspector } from "../inspector/dev.ts";
 export { inspectorMiddleware, mountInspectorOnServer } from "../inspector/node.ts";
 export { accessNote, devAccessPolicy, OWNER_LINK_LABEL } from "./access.ts";
 export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";

@@ -37,7 +37,7 @@ export interface CaptunDevOptions {
    */
   enabled?: boolean;
   /**
-   * Also share `vite preview`. A preview is served at `/`: under folder routing build with `base: "./"`.
+   * Also share `vite preview`. Under folder routing the build must fit the folder: `base: "./"` or `"/<name>/"`.
    * @default true
    */
   preview?: boolean;

@@ -3,6 +3,7 @@
 // dependency of captun.
 import type { Server } from "node:http";
 import { resolve } from "node:path";
+import { inspectUrlLine, serveDevInspector } from "../inspector/dev.ts";
 import { accessNote } from "./access.ts";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
@@ -22,6 +23,7 @@ export interface RsbuildPluginApi {
   onBeforeStartDevServer(handler: (params: { server: { httpServer: unknown } }) => void): void;
   onAfterStartDevServer(handler: (params: { port: number }) => void): void;
   onCloseDevServer(handler: () => void | Promise<void>): void;
+  getNormalizedConfig(): { server?: { host?: string } };
 }
 
 /** `setup` of captun's Rsbuild plugin: shares `rsbuild dev` once it listens. */
@@ -74,11 +76,19 @@ export function setupRsbuildPlugin(api: RsbuildPluginApi, options: CaptunDevOpti
       httpServer: () => (server.listening ? server : undefined),
       pathPrefix: resolved.pathPrefix,
       logger: { info: (m) => api.logger.info(m), warn: (m) => api.logger.warn(m), error: (m) => api.logger.error(m) },
+      inbox: options.inbox,
+    });
+    // Rsbuild prints `localhost` for the loopback address its default host resolved to.
+    const host = api.getNormalizedConfig().server?.host;
+    const inspectUrl = serveDevInspector(server, tunnel.capture, {
+      inspect: options.inspect,
+      hostname: host === "localhost" ? host : undefined,
     });
     tunnel.startWhenListening(server);
     const url = resolved.shareUrl;
     console.log(publicUrlLine(url, accessNote(resolved.access)));
     console.log(exposureLine());
+    if (inspectUrl) console.log(inspectUrlLine(inspectUrl));
     if (options.qr ?? process.stdout.isTTY === true) for (const line of qrCodeLines(url)) console.log(line);
   });
 

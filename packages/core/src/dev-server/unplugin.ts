@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { createUnplugin } from "unplugin";
 import { folderBaseProblem } from "./framework-base.ts";
 import type { CaptunDevOptions } from "./options.ts";
+import { previewBaseProblem } from "./preview.ts";
 import { type DevTunnelProblem, type DevTunnelSettings, resolveDevTunnelSettings } from "./settings.ts";
 import { attachToViteServer, viteConfigPatch } from "./vite-hooks.ts";
 import { attachToWebpackCompiler, type BundlerCompiler } from "./webpack-hooks.ts";
@@ -24,7 +25,7 @@ export const captunUnplugin = createUnplugin<CaptunDevOptions | undefined>((opti
         if (env.mode === "test") return;
         resolved = await resolveDevTunnelSettings(options, resolve(config.root ?? process.cwd()));
         if ("problem" in resolved) return;
-        const problem = env.isPreview ? undefined : await folderBaseProblem(resolved, config);
+        const problem = await (env.isPreview ? previewBaseProblem : folderBaseProblem)(resolved, config);
         if (problem) {
           resolved = { problem };
           return;

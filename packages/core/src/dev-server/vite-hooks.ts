@@ -8,6 +8,7 @@ import { accessNote } from "./access.ts";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
+import { previewExposureLine, previewPathPrefix } from "./preview.ts";
 import type { DevTunnelProblem, DevTunnelSettings } from "./settings.ts";
 
 /** The part of Vite's config captun sets: the exact public host, and the folder base under folder routing. */
@@ -54,8 +55,8 @@ export function attachToViteServer(
     );
     return undefined;
   }
-  // The preview serves the built app at `/`: there is no folder base to re-add.
-  const pathPrefix = kind === "dev" ? resolved.pathPrefix : "";
+  // A preview serves the build at its base: re-add the folder only when the app was built inside it (preview.ts).
+  const pathPrefix = kind === "dev" ? resolved.pathPrefix : previewPathPrefix(resolved, server.config.base);
   const tunnel = createDevTunnel({
     settings: resolved,
     httpServer: () => (server.httpServer as Server | null) ?? hostServer,
@@ -71,7 +72,7 @@ export function attachToViteServer(
     const local = server.resolvedUrls?.local[0];
     return [
       publicUrlLine(publicUrl, accessNote(resolved.access)),
-      exposureLine(),
+      kind === "dev" ? exposureLine() : previewExposureLine(),
       ...(inspect && local ? [inspectUrlLine(local)] : []),
       ...(qr ? qrCodeLines(publicUrl) : []),
     ];

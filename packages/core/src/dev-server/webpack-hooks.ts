@@ -7,6 +7,7 @@
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import pc from "picocolors";
+import { serveDevInspector } from "../inspector/dev.ts";
 import { accessNote } from "./access.ts";
 import { exposureLine, qrCodeLines } from "./banner.ts";
 import { createDevTunnel } from "./dev-tunnel.ts";
@@ -66,12 +67,15 @@ export function attachToWebpackCompiler(compiler: BundlerCompiler, options: Capt
       settings: resolved,
       httpServer: () => (server.listening ? server : undefined),
       logger: { info: (m) => logger.info(strip(m)), warn: (m) => logger.warn(strip(m)), error: (m) => logger.error(strip(m)) },
+      inbox: options.inbox,
     });
+    const inspectUrl = serveDevInspector(server, tunnel.capture, { inspect: options.inspect });
     tunnel.startWhenListening(server);
     server.once("close", () => void tunnel.stop());
     const url = resolved.shareUrl;
     logger.info(`Public: ${pc.cyan(url)}  ${pc.dim(accessNote(resolved.access))}`);
     logger.info(exposureLine(""));
+    if (inspectUrl) logger.info(`Inspect: ${pc.cyan(inspectUrl)}`);
     if (options.qr ?? process.stdout.isTTY === true) for (const line of qrCodeLines(url)) logger.info(line);
   };
   for (const target of devServerOptionTargets(compiler)) {

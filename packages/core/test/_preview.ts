@@ -1,0 +1,56 @@
+// Helpers for the playgrounds' `preview.e2e.test.ts` files: build an app once (in a throwaway copy,
+// so parallel dev-server suites never see its output), run the framework's preview command, and
+// read what it printed. Framework specifics stay in each test file.
+import { once } from "node:events";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type RunningProcess, runNode } from "./_apps.ts";
+
+/** A copy of `entries` of a playground inside it (so its node_modules resolve), `files` written over them. */
+export async function copyPlayground(
+  playground: string,
+  entries: string[],
+  files: Record<string, string> = {},
+): Promise<{ root: string } & AsyncDisposable> {
+  const root = await mkdtemp(join(playground, ".tmp-preview-"));
+  for (const entry of entries) await cp(join(playground, entry), join(root, entry), { recursive: true });
+  for (const [path, text] of Object.entries(files)) await writeFile(join(root, path), text);
+  return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** `node <args>` to completion (a build); throws with its output when it fails. */
+export async function runToEnd(args: string[], cwd: string, env: Record<string, string> = {}): Promise<string> {
+  const run = runNode(args, cwd, env);
+  const [code] = (await once(run.child, "exit")) as [number | null];
+  if (code !== 0) throw new Error(`node ${args.join(" ")} exited with ${code}:\n${run.output()}`);
+  return run.output();
+}
+
+export interface StartedPreview {
+  /** The preview's own `➜  Local:` URL. */
+  localUrl: string;
+  /** What captun printed as `➜  Public:`: the owner's share link (private) or the public URL. */
+  printedUrl: string;
+  /** The public URL without the share token. */
+  appUrl: string;
+  /** The share token of the owner's link (the value of the access cookie it sets). */
+  token: string | undefined;
+}
+
+/** Waits for the preview's Local and Public lines and for the tunnel to be live. */
+export async function previewStarted(preview: RunningProcess, timeoutMs = 60_000): Promise<StartedPreview> {
+  const [, localUrl = ""] = (await preview.waitForOutput(/➜\s+Local:\s+(\S+)/, timeoutMs)) as string[];
+  const [, printedUrl = ""] = (await preview.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];
+  await preview.waitForOutput(/captun: public URL \S+ is live/);
+  const link = new URL(printedUrl);
+  const token = link.searchParams.get("captun_share") ?? undefined;
+  link.searchParams.delete("captun_share");
+  return { localUrl, printedUrl, appUrl: link.href, token };
+}
+
+/** The line printed right after the first line containing `marker`. */
+export function lineAfter(output: string, marker: string): string | undefined {
+  const lines = output.split("\n");
+  const index = lines.findIndex((line) => line.includes(marker));
+  return index < 0 ? undefined : lines[index + 1];
+}
