@@ -6,7 +6,7 @@
 //
 // Suites run private, as users get them: the tests go in with the owner's link the dev server
 // printed (its access cookie), and `itIsPrivateByDefault` checks everybody else stays out.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -29,21 +29,6 @@ import {
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 
 export type WatchedPage = Awaited<ReturnType<typeof watchedPage>>;
-
-/**
- * A copy of the playground at `playground` (its `entries`, then `files` written over them) in a
- * temporary folder inside it, so its node_modules resolve; removed on dispose. Tests edit the copy.
- */
-export async function copyPlayground(
-  playground: string,
-  entries: string[],
-  files: Record<string, string> = {},
-): Promise<{ root: string } & AsyncDisposable> {
-  const root = await mkdtemp(join(playground, ".tmp-"));
-  for (const entry of entries) await cp(join(playground, entry), join(root, entry), { recursive: true });
-  for (const [path, text] of Object.entries(files)) await writeFile(join(root, path), text);
-  return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
-}
 
 export interface DevServerSpec {
   /** The captun server's routing. @default "subdomain" */

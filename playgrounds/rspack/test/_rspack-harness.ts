@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
-import { copyPlayground } from "../../../packages/core/test/_framework-checks.ts";
+import { copyPlayground } from "../../../packages/core/test/_preview.ts";
 
 export { configHome, launchChromium, type RunningProcess, statusWithHost, watchedPage } from "../../../packages/core/test/_apps.ts";
 
