@@ -32,11 +32,18 @@ export async function fakeEditor(): Promise<FakeEditor> {
   };
 }
 
-/** GET `target` exactly as written (Node sends the path untouched) to the server of `url`, with its Host. */
-export function rawGet(url: string, target: string): Promise<{ status: number; error: string | undefined; body: string }> {
+/**
+ * GET `target` exactly as written (Node sends the path untouched) to the server of `url`, with its
+ * Host and `headers` (an access cookie, to get past a private tunnel's gate).
+ */
+export function rawGet(
+  url: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; error: string | undefined; body: string }> {
   const { port, host } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: target, headers: { host }, agent: false }, (res: IncomingMessage) => {
+    const req = request({ host: "127.0.0.1", port, path: target, headers: { ...headers, host }, agent: false }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.once("end", () => {
@@ -72,9 +79,9 @@ export function endpointSpellings(prefix: string, endpoint: string, query: strin
 }
 
 /** Every spelling answers 404 `dev-endpoint-blocked` from captun, not from the dev server. */
-export async function expectBlocked(publicUrl: string, targets: string[]): Promise<void> {
+export async function expectBlocked(publicUrl: string, targets: string[], headers: Record<string, string> = {}): Promise<void> {
   for (const target of targets) {
-    const answer = await rawGet(publicUrl, target);
+    const answer = await rawGet(publicUrl, target, headers);
     expect({ target, status: answer.status, error: answer.error }).toEqual({ target, status: 404, error: "dev-endpoint-blocked" });
   }
 }

@@ -1,11 +1,11 @@
 // Test helpers for the Astro playground: a throwaway copy of the site (tests edit it) and the real
 // Astro dev server (its programmatic API or the `astro` CLI); the generic pieces live in
 // packages/core/test/_apps.ts.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CaptunAstroOptions } from "@captun/astro";
 import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
+import { copyPlayground } from "../../../packages/core/test/_preview.ts";
 
 export { configHome, launchChromium, type RunningProcess, statusWithHost, watchedPage } from "../../../packages/core/test/_apps.ts";
 
@@ -17,13 +17,8 @@ const DEV_SERVER_FIXTURE = join(PLAYGROUND, "test/fixtures/dev-server.ts");
 export const QUIET_ASTRO_ENV = { ASTRO_TELEMETRY_DISABLED: "1", ASTRO_DISABLE_UPDATE_CHECK: "true" };
 
 /** A copy of the playground inside its folder (so its node_modules resolve), `files` replaced, removed afterwards. */
-export async function copyApp(files: Record<string, string> = {}): Promise<{ root: string } & AsyncDisposable> {
-  const root = await mkdtemp(join(PLAYGROUND, ".tmp-"));
-  for (const entry of ["src", "public", "astro.config.ts", "package.json", "tsconfig.json"]) {
-    await cp(join(PLAYGROUND, entry), join(root, entry), { recursive: true });
-  }
-  for (const [path, text] of Object.entries(files)) await writeFile(join(root, path), text);
-  return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
+export function copyApp(files: Record<string, string> = {}): Promise<{ root: string } & AsyncDisposable> {
+  return copyPlayground(PLAYGROUND, ["src", "public", "astro.config.ts", "package.json", "tsconfig.json"], files);
 }
 
 /**

@@ -1,59 +1,29 @@
 // React Router under folder routing: it reads Vite's `base` and its own `basename` before captun's
 // plugin runs, so it is shared when both already are the tunnel's folder (and refused with
 // directions otherwise: see packages/core/test/framework-base.test.ts). One captun server and one
-// dev server for the file.
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { startTestServer, uniqueName, visit } from "../../../packages/core/test/_harness.ts";
-import { configHome, copyApp, launchChromium, type RunningProcess, runReactRouterDev, watchedPage } from "./_react-router-harness.ts";
+// dev server for the file, private by default as users get it.
+import { expect, it } from "vitest";
+import { expectWorksInFolder, sharedDevServer } from "../../../packages/core/test/_framework-checks.ts";
+import { uniqueName } from "../../../packages/core/test/_harness.ts";
+import { copyApp, runReactRouterDev } from "./_react-router-harness.ts";
 
-let cleanup: AsyncDisposableStack;
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let vite: RunningProcess;
-let localUrl: string;
-let publicUrl: string;
-let name: string;
+const name = uniqueName("rr");
+const config = [
+  'import captun from "@captun/vite";',
+  'import { reactRouter } from "@react-router/dev/vite";',
+  `export default { base: "/${name}/", plugins: [reactRouter(), captun({ name: "${name}" })] };`,
+].join("\n");
 
-beforeAll(async () => {
-  cleanup = new AsyncDisposableStack();
-  const server = cleanup.use(await startTestServer({ routing: "folder" }));
-  const home = cleanup.use(await configHome({ serverUrl: server.url, secret: server.secret, routing: "folder" }));
-  browser = cleanup.use(await launchChromium());
-  name = uniqueName("rr");
-  const config = [
-    'import captun from "@captun/vite";',
-    'import { reactRouter } from "@react-router/dev/vite";',
-    `export default { base: "/${name}/", plugins: [reactRouter(), captun({ name: "${name}" })] };`,
-  ].join("\n");
-  const app = cleanup.use(
-    await copyApp({ "vite.config.ts": config, "react-router.config.ts": `export default { ssr: true, basename: "/${name}/" };` }),
-  );
-  vite = cleanup.use(runReactRouterDev(app.root, ["--port", "0"], { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" }));
-  [, localUrl = ""] = (await vite.waitForOutput(/➜\s+Local:\s+(\S+)/, 60_000)) as string[];
-  [, publicUrl = ""] = (await vite.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];
-  await vite.waitForOutput(/captun: public URL \S+ is live/);
-}, 90_000);
-afterAll(async () => {
-  await cleanup?.disposeAsync();
+const app = sharedDevServer({
+  routing: "folder",
+  copyApp: () => copyApp({ "vite.config.ts": config, "react-router.config.ts": `export default { ssr: true, basename: "/${name}/" };` }),
+  start: (root, env) => runReactRouterDev(root, ["--port", "0"], env),
 });
 
 it("serves the app below the folder when Vite's base and React Router's basename are that folder", async () => {
-  expect(publicUrl).toMatch(new RegExp(`/${name}/$`));
-  expect(new URL(localUrl).pathname).toMatch(new RegExp(`^/${name}/?$`));
-  await using watched = await watchedPage(browser);
-  const { page, problems } = watched;
-  await page.goto(publicUrl);
-  await page.locator("#greeting").getByText("Hello from the captun React Router playground").waitFor();
-  await page.waitForSelector("main[data-hydrated=true]", { timeout: 30_000 });
-  await page.click("#increment");
-  await page.locator("#count").getByText("1").waitFor();
-  // Client-side navigation stays inside the folder.
-  await page.click("#form-link");
-  await page.waitForSelector("form[data-hydrated=true]", { timeout: 30_000 });
-  expect(new URL(page.url()).pathname).toBe(`/${name}/form`);
-  await page.fill("#message", "in a folder");
-  await page.click("#send");
-  await page.locator("#echoed").getByText("IN A FOLDER").waitFor();
-  expect(problems).toEqual([]);
-  const api = (await (await visit(`${publicUrl}api/echo`)).json()) as { url: string };
-  expect(api.url).toBe(`${publicUrl}api/echo`);
+  expect(app.publicUrl).toMatch(new RegExp(`/${name}/$`));
+  expect(new URL(app.localUrl).pathname).toMatch(new RegExp(`^/${name}/?$`));
+  await using watched = await app.page();
+  const greeting = { selector: "#greeting", text: "Hello from the captun React Router playground" };
+  await expectWorksInFolder(app, watched, { greeting, ready: "main[data-hydrated=true]" });
 });

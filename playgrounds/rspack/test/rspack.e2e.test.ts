@@ -1,90 +1,52 @@
-// `rspack serve` (@rspack/dev-server) with `plugins: [captun()]` from `captun/rspack`: one
-// captun server and one dev server for the whole file, opened in Chromium through the printed URL.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "vitest";
-import { editFile } from "../../../packages/core/test/_apps.ts";
-import { startTestServer, visit } from "../../../packages/core/test/_harness.ts";
+// `rspack serve` (@rspack/dev-server) with `plugins: [captun()]` from `captun/rspack`, private by
+// default as users get it: one captun server and one dev server for the whole file, opened in
+// Chromium through the printed owner's link.
+import { expect, it } from "vitest";
 import {
-  configHome,
+  expectBodyRoundTrip,
+  expectHotUpdate,
+  expectOnlyPublicHost,
+  itIsPrivateByDefault,
+  sharedDevServer,
+} from "../../../packages/core/test/_framework-checks.ts";
+import { copyApp, runRspackServe } from "./_rspack-harness.ts";
+
+const GREETING = "Hello from the captun Rspack playground";
+// The greeting is rendered by the bundle: seeing it means the app's JavaScript runs.
+// `hmrConnected`: the server says this over the HMR socket, so the socket is up.
+const HOME = { greeting: { selector: "#greeting", text: GREETING }, hmrConnected: "[rspack-dev-server] Server started" };
+
+const app = sharedDevServer({
   copyApp,
-  launchChromium,
-  type RunningProcess,
-  runRspackServe,
-  statusWithHost,
-  watchedPage,
-} from "./_rspack-harness.ts";
-
-let browser: Awaited<ReturnType<typeof launchChromium>>;
-let cleanup: AsyncDisposableStack;
-let rspack: RunningProcess;
-let root: string;
-let localUrl: string;
-let publicUrl: string;
-
-beforeAll(async () => {
-  cleanup = new AsyncDisposableStack();
-  const server = cleanup.use(await startTestServer());
-  const home = cleanup.use(
-    await configHome({ serverUrl: server.url, secret: server.secret, routing: "subdomain", customHostname: server.customHostname }),
-  );
-  browser = cleanup.use(await launchChromium());
-  const app = cleanup.use(await copyApp());
-  root = app.root;
-  rspack = cleanup.use(
-    runRspackServe(root, ["--port", "0", "--host", "127.0.0.1"], { XDG_CONFIG_HOME: home.dir, CAPTUN_ACCESS: "public" }),
-  );
-  [, localUrl = ""] = (await rspack.waitForOutput(/➜\s+Local:\s+(\S+)/)) as string[];
-  [, publicUrl = ""] = (await rspack.waitForOutput(/\[captun\] Public: (\S+)/)) as string[];
-  await rspack.waitForOutput(/\[captun\] public URL \S+ is live/);
-}, 90_000);
-afterAll(async () => {
-  await cleanup?.disposeAsync();
+  start: (root, env) => runRspackServe(root, ["--port", "0", "--host", "127.0.0.1"], env),
+  publicLine: /\[captun\] Public: (\S+)/,
 });
 
 it("prints the public URL after the Rspack dev server's own URLs", () => {
-  const output = rspack.output();
+  const output = app.process.output();
   expect(output.indexOf("[captun] Public:")).toBeGreaterThan(output.indexOf("Local:"));
-  expect(new URL(publicUrl).hostname).toMatch(/^playground-rspack-[a-z0-9]+\.localhost$/);
+  expect(new URL(app.publicUrl).hostname).toMatch(/^playground-rspack-[a-z0-9]+\.localhost$/);
 });
 
 it("serves the page and its bundle through the public URL, and hot-replaces an edited module without a reload", async () => {
-  await using watched = await watchedPage(browser);
-  const { page, problems } = watched;
-  const hmrConnected = page.waitForEvent("console", {
-    // The server says this over the HMR socket, so the socket is up.
-    predicate: (message) => message.text().includes("[rspack-dev-server] Server started"),
-    timeout: 15_000,
+  await using watched = await app.page();
+  await expectHotUpdate(app, watched, HOME, {
+    file: "src/greeting.js",
+    from: GREETING,
+    to: "Edited through the tunnel",
   });
-  await page.goto(publicUrl);
-  await page.locator("#greeting").getByText("Hello from the captun Rspack playground").waitFor();
-  await hmrConnected;
-  await page.evaluate(() => {
-    (window as { marker?: string }).marker = "still here";
-  });
-  const file = join(root, "src/greeting.js");
-  const source = await readFile(file, "utf8");
-  await editFile(file, source.replace("Hello from the captun Rspack playground", "Edited through the tunnel"));
-  await page.locator("#greeting").getByText("Edited through the tunnel").waitFor({ timeout: 15_000 });
-  expect(await page.evaluate(() => (window as { marker?: string }).marker)).toBe("still here");
-  expect(await page.evaluate(() => performance.getEntriesByType("navigation").length)).toBe(1);
-  await editFile(file, source);
-  await page.locator("#greeting").getByText("Hello from the captun Rspack playground").waitFor({ timeout: 15_000 });
-  expect(problems).toEqual([]);
 });
 
 it("answers the dev server's own API middleware with the public host, streaming a body both ways", async () => {
-  const text = "captun ".repeat(20_000);
-  const response = await visit(`${publicUrl}api/echo`, { method: "POST", body: text, headers: { "content-type": "text/plain" } });
-  expect(response.status).toBe(200);
-  const answer = (await response.json()) as { host: string; received: number; reversed: string };
-  expect(answer.host).toBe(new URL(publicUrl).host);
-  expect(answer.received).toBe(text.length);
-  expect(answer.reversed).toBe([...text].reverse().join(""));
+  const answer = await expectBodyRoundTrip(app);
+  expect(answer.host).toBe(new URL(app.publicUrl).host);
 });
 
 it("allows exactly the public host: other hosts stay refused locally", async () => {
-  expect(await statusWithHost(localUrl, "evil.example")).toBe(403);
-  expect(await statusWithHost(localUrl, `${new URL(publicUrl).hostname}.evil.example`)).toBe(403);
-  expect(await statusWithHost(localUrl, new URL(publicUrl).host)).toBe(200);
+  await expectOnlyPublicHost(app);
+});
+
+itIsPrivateByDefault(app, HOME, {
+  paths: ["main.js", "api/echo"],
+  socket: { path: "ws" },
 });

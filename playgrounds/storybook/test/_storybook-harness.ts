@@ -1,9 +1,9 @@
 // Test helpers for the Storybook playground: a throwaway copy of it (tests edit stories) and the real
 // `storybook dev` CLI; the generic pieces live in packages/core/test/_apps.ts.
-import { cp, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
+import { copyPlayground } from "../../../packages/core/test/_preview.ts";
 
 export { configHome, launchChromium, type RunningProcess, statusWithHost, watchedPage } from "../../../packages/core/test/_apps.ts";
 
@@ -11,12 +11,8 @@ export const PLAYGROUND = fileURLToPath(new URL("..", import.meta.url));
 const STORYBOOK_BIN = join(PLAYGROUND, "node_modules/storybook/dist/bin/dispatcher.js");
 
 /** A copy of the playground inside its folder (so its node_modules resolve), removed afterwards. */
-export async function copyApp(): Promise<{ root: string } & AsyncDisposable> {
-  const root = await mkdtemp(join(PLAYGROUND, ".tmp-"));
-  for (const entry of [".storybook", "src", "vite.config.ts", "package.json"]) {
-    await cp(join(PLAYGROUND, entry), join(root, entry), { recursive: true });
-  }
-  return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
+export function copyApp(): Promise<{ root: string } & AsyncDisposable> {
+  return copyPlayground(PLAYGROUND, [".storybook", "src", "vite.config.ts", "package.json"]);
 }
 
 /** `storybook dev` in `root`, as the playground's `pnpm dev` runs it (no browser, no telemetry, no update check). */

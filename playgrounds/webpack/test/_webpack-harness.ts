@@ -1,9 +1,9 @@
 // Test helpers for the webpack playground: a throwaway copy of the app (tests edit it) and the real
 // `webpack serve` CLI; the generic pieces live in packages/core/test/_apps.ts.
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunningProcess, runNode } from "../../../packages/core/test/_apps.ts";
+import { copyPlayground } from "../../../packages/core/test/_preview.ts";
 
 export { configHome, launchChromium, type RunningProcess, statusWithHost, watchedPage } from "../../../packages/core/test/_apps.ts";
 
@@ -11,13 +11,8 @@ export const PLAYGROUND = fileURLToPath(new URL("..", import.meta.url));
 const WEBPACK_BIN = join(PLAYGROUND, "node_modules/webpack-cli/bin/cli.js");
 
 /** A copy of the playground inside its folder (so its node_modules resolve), `files` replaced, removed afterwards. */
-export async function copyApp(files: Record<string, string> = {}): Promise<{ root: string } & AsyncDisposable> {
-  const root = await mkdtemp(join(PLAYGROUND, ".tmp-"));
-  for (const entry of ["src", "webpack.config.js", "package.json"]) {
-    await cp(join(PLAYGROUND, entry), join(root, entry), { recursive: true });
-  }
-  for (const [path, text] of Object.entries(files)) await writeFile(join(root, path), text);
-  return { root, [Symbol.asyncDispose]: () => rm(root, { recursive: true, force: true }) };
+export function copyApp(files: Record<string, string> = {}): Promise<{ root: string } & AsyncDisposable> {
+  return copyPlayground(PLAYGROUND, ["src", "webpack.config.js", "package.json"], files);
 }
 
 /** `webpack serve` in `root`, as the playground's `pnpm dev` runs it. */
