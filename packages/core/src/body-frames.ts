@@ -111,9 +111,15 @@ export class BodyFrames {
   #unread = 0;
   #closed: Error | undefined;
 
-  /** `send` puts the parts of one binary WebSocket message on the wire, in order. */
-  constructor(send: (parts: Uint8Array[]) => void) {
+  readonly #batch: boolean;
+
+  /**
+   * `send` puts the parts of one binary WebSocket message on the wire, in order. `batch`: it sends
+   * parts without joining them, so queued chunks may share a message at no cost.
+   */
+  constructor(send: (parts: Uint8Array[]) => void, options: { batch?: boolean } = {}) {
     this.#send = send;
+    this.#batch = options.batch ?? false;
   }
 
   /** Streams this side is sending / receiving right now. */
@@ -124,7 +130,12 @@ export class BodyFrames {
   /** Starts sending `body` as frames; the returned reference goes in the RPC message instead. */
   send(body: ReadableStream<Uint8Array>): FramedBody {
     const id = this.#nextId++;
-    const stream: Outgoing = { credit: INITIAL_CREDIT, wake: undefined, cancelled: false, reader: body.getReader() };
+    const stream: Outgoing = {
+      credit: INITIAL_CREDIT,
+      wake: undefined,
+      cancelled: false,
+      reader: body.getReader(),
+    };
     this.#outgoing.set(id, stream);
     void this.#pump(id, stream);
     return { frames: id };
@@ -159,7 +170,7 @@ export class BodyFrames {
     // Each side numbers the bodies it sends, so the same id can name one of each.
     const outgoing = side === "sent" ? this.#outgoing.get(ref.frames) : undefined;
     if (outgoing) {
-      outgoing.cancelled = true;
+      cancelOutgoing(outgoing, new Error("the request failed"));
       outgoing.wake?.();
     }
     const incoming = side === "received" ? this.#incoming.get(ref.frames) : undefined;
@@ -178,7 +189,7 @@ export class BodyFrames {
       const stream = this.#outgoing.get(id);
       if (!stream) return;
       if (kind === FrameKind.credit) stream.credit += view.getUint32(HEADER_BYTES, true);
-      else stream.cancelled = true;
+      else cancelOutgoing(stream, new Error("the receiver cancelled the body"));
       stream.wake?.();
       return;
     }
@@ -210,7 +221,7 @@ export class BodyFrames {
       stream.wake?.();
     }
     for (const stream of this.#outgoing.values()) {
-      stream.cancelled = true;
+      cancelOutgoing(stream, reason);
       stream.wake?.();
     }
   }
@@ -290,54 +301,67 @@ export class BodyFrames {
 
   async #pump(id: number, stream: Outgoing): Promise<void> {
     const { reader } = stream;
+    // Bytes read and not sent yet, and a read already under way.
+    let carry: Uint8Array | undefined;
+    let ahead: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
     try {
       for (;;) {
-        const read = reader.read();
-        // A cancel must not wait for the origin's next chunk (an idle SSE stream has none).
-        const result = await Promise.race([read, this.#cancelledWhile(stream, read)]);
-        if (result === CANCELLED) break;
-        if (result.done) {
-          this.#sendFrame([header(FrameKind.end, id)]);
-          return;
-        }
-        let bytes = toBytes(result.value);
-        while (bytes.byteLength > 0) {
-          while (stream.credit <= 0 && !stream.cancelled) {
-            await new Promise<void>((resolve) => {
-              stream.wake = resolve;
-            });
-            stream.wake = undefined;
-          }
+        if (!carry) {
+          // A cancel cancels the reader, which ends a read waiting for the origin's next chunk
+          // (an idle SSE stream has none) as `done`: only an end that was not a cancel is clean.
+          const result = await (ahead ?? reader.read());
+          ahead = undefined;
           if (stream.cancelled) break;
-          const size = Math.min(bytes.byteLength, stream.credit, MAX_FRAME_BYTES);
-          this.#sendFrame([header(FrameKind.data, id), size === bytes.byteLength ? bytes : bytes.subarray(0, size)]);
-          stream.credit -= size;
-          bytes = bytes.subarray(size);
+          if (result.done) {
+            this.#sendFrame([header(FrameKind.end, id)]);
+            return;
+          }
+          carry = toBytes(result.value);
+          if (carry.byteLength === 0) {
+            carry = undefined;
+            continue;
+          }
+        }
+        while (stream.credit <= 0 && !stream.cancelled) {
+          await new Promise<void>((resolve) => {
+            stream.wake = resolve;
+          });
+          stream.wake = undefined;
         }
         if (stream.cancelled) break;
+        const room = Math.min(stream.credit, MAX_FRAME_BYTES);
+        const parts = [header(FrameKind.data, id)];
+        let size = 0;
+        const take = (bytes: Uint8Array): Uint8Array | undefined => {
+          const n = Math.min(bytes.byteLength, room - size);
+          parts.push(n === bytes.byteLength ? bytes : bytes.subarray(0, n));
+          size += n;
+          return n === bytes.byteLength ? undefined : bytes.subarray(n);
+        };
+        carry = take(carry);
+        // Chunks already queued join this message, as fragments where the socket sends parts
+        // without copying (Node): a Worker then handles one message per 256 KiB, not per 64 KiB.
+        while (this.#batch && !carry && size < room) {
+          const next = reader.read();
+          // A queued chunk settles `next` before this already-resolved marker gets its turn.
+          const ready = await Promise.race([next, NOT_READY]);
+          if (ready === NOT_READY_VALUE || ready.done || stream.cancelled) {
+            ahead = next;
+            break;
+          }
+          carry = take(toBytes(ready.value));
+        }
+        if (stream.cancelled) break;
+        this.#sendFrame(parts);
+        stream.credit -= size;
       }
       // Cancelled by the receiver or by the session's end: tell the receiver this id is done.
       this.#sendFrame([header(FrameKind.error, id), textEncoder.encode("body stream cancelled")]);
-      await reader.cancel(this.#closed ?? new Error("the receiver cancelled the body")).catch(() => {});
     } catch (error) {
       this.#sendFrame([header(FrameKind.error, id), textEncoder.encode(reasonOf(error))]);
     } finally {
       this.#outgoing.delete(id);
     }
-  }
-
-  /** Settles with {@link CANCELLED} when `stream` is cancelled before `read` settles. */
-  #cancelledWhile(stream: Outgoing, read: Promise<unknown>): Promise<typeof CANCELLED> {
-    if (stream.cancelled) return Promise.resolve(CANCELLED);
-    return new Promise((resolve) => {
-      stream.wake = () => {
-        if (stream.cancelled) resolve(CANCELLED);
-      };
-      const clear = () => {
-        stream.wake = undefined;
-      };
-      read.then(clear, clear);
-    });
   }
 
   #sendFrame(parts: Uint8Array[]): void {
@@ -350,7 +374,14 @@ export class BodyFrames {
   }
 }
 
-const CANCELLED = Symbol("cancelled");
+const NOT_READY_VALUE = Symbol("not ready");
+const NOT_READY = Promise.resolve(NOT_READY_VALUE);
+
+function cancelOutgoing(stream: Outgoing, reason: Error): void {
+  if (stream.cancelled) return;
+  stream.cancelled = true;
+  stream.reader.cancel(reason).catch(() => {});
+}
 
 function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

@@ -109,7 +109,7 @@ class ClientMain extends RpcTarget implements TunnelClientApi {
     }
     // Frames end with the session on their own; Cap'n Web streams need the signal.
     const answerFramed = frames !== undefined && wire.bodyFrames === true;
-    const answer = await toWireResponse(response, wire.method, answerFramed ? undefined : this.#sessionEnded);
+    const answer = await toWireResponse(response, wire.method, answerFramed ? undefined : this.#sessionEnded, answerFramed);
     if (answerFramed && answer.body instanceof ReadableStream) answer.body = frames.send(answer.body);
     return answer;
   }

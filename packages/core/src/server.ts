@@ -108,7 +108,7 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
       let framedAnswer = false;
       let bodyEnded = () => {};
       try {
-        const wireRequest = await toWireRequest(request);
+        const wireRequest = await toWireRequest(request, request.url, frames !== undefined);
         if (frames) {
           wireRequest.bodyFrames = true;
           if (wireRequest.body instanceof ReadableStream) wireRequest.body = sentBody = frames.send(wireRequest.body);

@@ -169,11 +169,14 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
     this.#socket = socket;
     this.#sendParts = options.sendParts;
     socket.binaryType = "arraybuffer";
-    this.frames = new BodyFrames((parts) => {
-      if (this.#error !== undefined) return;
-      if (this.#sendParts) this.#sendParts(parts);
-      else this.#socket.send(parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts));
-    });
+    this.frames = new BodyFrames(
+      (parts) => {
+        if (this.#error !== undefined) return;
+        if (this.#sendParts) this.#sendParts(parts);
+        else this.#socket.send(parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts));
+      },
+      { batch: this.#sendParts !== undefined },
+    );
     this.closed = new Promise((resolve) => {
       this.#onClosed = resolve;
     });
