@@ -3,12 +3,14 @@ import WebSocket from "ws";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
+import { type BodyFrames, isFramedBody } from "./body-frames.ts";
 import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
 import { withHopCompression } from "./hop-compression.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
 import { encodeInboxPatterns, INBOX_HEADER } from "./inbox-paths.ts";
 import type { Fetcher } from "./protocol.ts";
 import {
+  BODY_FRAMES_HEADER,
   CONNECT_PATH,
   ERROR_HEADER,
   HEARTBEAT_INTERVAL_MS,
@@ -52,6 +54,12 @@ export interface CreateCaptunTunnelOptions {
   heartbeatMs?: number;
   /** Paths the server keeps requests for while this tunnel is offline, e.g. `["/webhooks/**"]` (docs/inspector.md). @default [] */
   inbox?: readonly string[];
+  /**
+   * Offers the server body frames (binary frames with per-stream credit beside the RPC session,
+   * docs/architecture.md); a server that does not speak them keeps Cap'n Web streams.
+   * @default true (false is for testing the older path)
+   */
+  bodyFrames?: boolean;
 }
 
 /** A connected tunnel. Dispose it (`await using`) or call `close()`. */
@@ -76,15 +84,35 @@ class ClientMain extends RpcTarget implements TunnelClientApi {
   readonly #connectWebSocket: WebSocketConnector | undefined;
   /** Aborts when the session ends: requests and bodies still running have nobody to answer. */
   readonly #sessionEnded: AbortSignal;
-  constructor(fetcher: Fetcher, connectWebSocket: WebSocketConnector | undefined, sessionEnded: AbortSignal) {
+  readonly #frames: BodyFrames | undefined;
+  constructor(
+    fetcher: Fetcher,
+    connectWebSocket: WebSocketConnector | undefined,
+    sessionEnded: AbortSignal,
+    frames: BodyFrames | undefined,
+  ) {
     super();
     this.#fetch = withHopCompression(fetcher);
     this.#connectWebSocket = connectWebSocket ?? fetcher.connectWebSocket;
     this.#sessionEnded = sessionEnded;
+    this.#frames = frames;
   }
   async fetch(wire: WireRequest): Promise<WireResponse> {
-    const response = await this.#fetch(fromWireRequest(wire, this.#sessionEnded));
-    return toWireResponse(response, wire.method, this.#sessionEnded);
+    const frames = this.#frames;
+    const sentBody = frames && isFramedBody(wire.body) ? wire.body : undefined;
+    if (sentBody) wire.body = frames?.receive(sentBody) ?? null;
+    let response: Response;
+    try {
+      response = await this.#fetch(fromWireRequest(wire, this.#sessionEnded));
+    } catch (error) {
+      if (sentBody) frames?.abandon(sentBody, "received");
+      throw error;
+    }
+    // Frames end with the session on their own; Cap'n Web streams need the signal.
+    const answerFramed = frames !== undefined && wire.bodyFrames === true;
+    const answer = await toWireResponse(response, wire.method, answerFramed ? undefined : this.#sessionEnded, answerFramed);
+    if (answerFramed && answer.body instanceof ReadableStream) answer.body = frames.send(answer.body);
+    return answer;
   }
   connectWebSocket(wire: WireRequest, peer: WebSocketEndApi): Promise<WireWebSocketResult> {
     return connectOriginWebSocket(this.#connectWebSocket, wire, peer as RpcStub<WebSocketEndApi>);
@@ -108,7 +136,13 @@ export function connectUrlFor(tunnelUrl: string | URL): URL {
 export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Promise<CaptunTunnel> {
   options.signal?.throwIfAborted();
   const url = connectUrlFor(options.url);
-  const socket = createSocket(url, options.secret, await accessPolicyHeaders(options.access, options.secret), options.inbox);
+  const socket = createSocket(
+    url,
+    options.secret,
+    await accessPolicyHeaders(options.access, options.secret),
+    options.inbox,
+    options.bodyFrames,
+  );
   // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
   // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
@@ -119,7 +153,11 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   await waitForOpen(socket, url, options);
   const sessionEnded = new AbortController();
   void transport.closed.then((c) => sessionEnded.abort(new CaptunConnectError(`the tunnel session ended (${c.code} ${c.reason})`.trim())));
-  const session = new RpcSession<TunnelServerApi>(transport, new ClientMain(options.fetch, options.connectWebSocket, sessionEnded.signal));
+  const frames = options.bodyFrames === false ? undefined : transport.frames;
+  const session = new RpcSession<TunnelServerApi>(
+    transport,
+    new ClientMain(options.fetch, options.connectWebSocket, sessionEnded.signal, frames),
+  );
   const server = session.getRemoteMain() as unknown as RpcStub<TunnelServerApi>;
   const stopHeartbeat = startHeartbeat({
     intervalMs: options.heartbeatMs ?? HEARTBEAT_INTERVAL_MS,
@@ -199,8 +237,10 @@ function createSocket(
   secret: string | undefined,
   extraHeaders: Record<string, string>,
   inbox: readonly string[] = [],
+  bodyFrames = true,
 ): WebSocket {
   const headers: Record<string, string> = { ...extraHeaders, [PROTOCOL_HEADER]: String(PROTOCOL_VERSION) };
+  if (bodyFrames) headers[BODY_FRAMES_HEADER] = "1";
   if (secret) headers.authorization = `Bearer ${secret}`;
   if (inbox.length > 0) headers[INBOX_HEADER] = encodeInboxPatterns(inbox);
   return new WebSocket(url, {

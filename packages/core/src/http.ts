@@ -41,11 +41,14 @@ const TIMED_OUT = Symbol("timed out");
 /**
  * A body as it crosses the tunnel: inline bytes when it is small (Content-Length up to
  * {@link INLINE_BODY_LIMIT}) and complete within {@link INLINE_WAIT_MS}, else a stream.
+ * A stream for body frames is left as it is (frames split big chunks and batch queued ones
+ * themselves, and cost no RPC call per chunk); others are re-chunked.
  */
-async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Headers): Promise<WireBody> {
+async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Headers, framed = false): Promise<WireBody> {
   if (!body) return null;
+  const cut = framed ? (stream: ReadableStream<Uint8Array>) => stream : rechunk;
   const length = Number(headers.get("content-length") ?? Number.NaN);
-  if (!(length <= INLINE_BODY_LIMIT)) return rechunk(body);
+  if (!(length <= INLINE_BODY_LIMIT)) return cut(body);
   const reader = body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -60,7 +63,7 @@ async function toWireBody(body: ReadableStream<Uint8Array> | null, headers: Head
       if (result === TIMED_OUT || (!result.done && size + result.value.byteLength > INLINE_BODY_LIMIT)) {
         // Not complete yet (or longer than it said): send what came so far and stream the rest.
         if (result !== TIMED_OUT) parts.push(result.value);
-        return rechunk(continued(parts, result === TIMED_OUT ? next : undefined, reader));
+        return cut(continued(parts, result === TIMED_OUT ? next : undefined, reader));
       }
       if (result.done) return join(parts, size);
       parts.push(result.value);
@@ -136,13 +139,14 @@ function throughNativeStream(body: ReadableStream<Uint8Array>, headers: Headers)
   return body;
 }
 
-export async function toWireRequest(request: Request, url: string = request.url): Promise<WireRequest> {
+/** `framed`: the body will travel as body frames (body-frames.ts). */
+export async function toWireRequest(request: Request, url: string = request.url, framed = false): Promise<WireRequest> {
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
   return {
     method: request.method,
     url,
     headers: headerList(request.headers),
-    body: hasBody ? await toWireBody(request.body, request.headers) : null,
+    body: hasBody ? await toWireBody(request.body, request.headers, framed) : null,
   };
 }
 
@@ -165,10 +169,10 @@ export function fromWireRequest(wire: WireRequest, signal?: AbortSignal): Reques
  * only notices the session is gone on its next write, and an idle one (SSE) would hold its
  * origin request open for good.
  */
-export async function toWireResponse(response: Response, method: string, signal?: AbortSignal): Promise<WireResponse> {
+export async function toWireResponse(response: Response, method: string, signal?: AbortSignal, framed = false): Promise<WireResponse> {
   const bodyless = method === "HEAD" || NULL_BODY_STATUSES.has(response.status);
   if (bodyless) await response.body?.cancel();
-  const body = bodyless ? null : await toWireBody(response.body, response.headers);
+  const body = bodyless ? null : await toWireBody(response.body, response.headers, framed);
   return {
     status: response.status,
     statusText: response.statusText,

@@ -14,6 +14,7 @@
  * client knows whether to reconnect.
  */
 
+import type { FramedBody } from "./body-frames.ts";
 import type { WebSocketConnector } from "./websocket.ts";
 
 /** Path, under the tunnel URL, where clients open their WebSocket. */
@@ -28,6 +29,15 @@ export const PROTOCOL_VERSION = 1;
 
 /** Request header on the connect carrying the client's {@link PROTOCOL_VERSION}. */
 export const PROTOCOL_HEADER = "captun-protocol";
+
+/**
+ * Request header on the connect by which a client announces it speaks body frames
+ * (body-frames.ts). A server that does too then sends request bodies as frames and marks each
+ * request {@link WireRequest.bodyFrames}, so the client answers with framed bodies; with a peer
+ * that announces nothing, bodies stay Cap'n Web streams. Not a {@link PROTOCOL_VERSION} bump: old
+ * and new peers keep working together.
+ */
+export const BODY_FRAMES_HEADER = "captun-body-frames";
 
 /** Response header naming what went wrong, on every error captun itself produces. */
 export const ERROR_HEADER = "x-captun-error";
@@ -57,8 +67,8 @@ export const INLINE_BODY_LIMIT = 64 * 1024;
 /** Stream chunks are split to at most this many bytes per WebSocket message. */
 export const MAX_CHUNK_BYTES = 256 * 1024;
 
-/** A body: absent, inline bytes, or a stream of chunks. */
-export type WireBody = Uint8Array | ReadableStream<Uint8Array> | null;
+/** A body: absent, inline bytes, a stream of chunks, or body frames (only between peers that announced them). */
+export type WireBody = Uint8Array | ReadableStream<Uint8Array> | FramedBody | null;
 
 /**
  * Anything that answers a Request with a Response, like the global `fetch`. It may also carry a
@@ -75,6 +85,8 @@ export interface WireRequest {
   url: string;
   headers: [string, string][];
   body: WireBody;
+  /** Set by a server that speaks body frames: the client may answer with a {@link FramedBody}. */
+  bodyFrames?: true;
 }
 
 /** A response as it crosses the tunnel. */

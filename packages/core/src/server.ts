@@ -1,8 +1,10 @@
 import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { untilAborted } from "./_abortable.ts";
 import { startHeartbeat } from "./_heartbeat.ts";
+import { type FramedBody, isFramedBody } from "./body-frames.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
 import {
+  BODY_FRAMES_HEADER,
   CloseCode,
   CONNECT_PATH,
   PROTOCOL_VERSION,
@@ -53,6 +55,13 @@ export interface AcceptTunnelOptions {
    * @default HEARTBEAT_INTERVAL_MS (4 s: a frozen client is dropped within 10 s)
    */
   heartbeatMs?: number;
+  /**
+   * The client announced body frames (its connect carried `captun-body-frames: 1`): bodies then
+   * travel as binary frames beside the session (body-frames.ts). `acceptCaptunTunnel` reads it
+   * from the connect request.
+   * @default false (bodies travel as Cap'n Web streams, which every client speaks)
+   */
+  bodyFrames?: boolean;
 }
 
 class ServerMain extends RpcTarget implements TunnelServerApi {
@@ -89,23 +98,41 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
   }
   if (options.onDisconnect) void transport.closed.then(options.onDisconnect);
   const requests = new InFlight();
+  const frames = options.bodyFrames ? transport.frames : undefined;
   return {
     async fetch(request) {
       const done = requests.start();
       let wire: WireResponse;
       let called = false;
+      let sentBody: FramedBody | undefined;
+      let framedAnswer = false;
+      let bodyEnded = () => {};
       try {
-        const call = client.fetch(await toWireRequest(request));
+        const wireRequest = await toWireRequest(request, request.url, frames !== undefined);
+        if (frames) {
+          wireRequest.bodyFrames = true;
+          if (wireRequest.body instanceof ReadableStream) wireRequest.body = sentBody = frames.send(wireRequest.body);
+        }
+        const call = Promise.resolve(client.fetch(wireRequest)).then((answer) => {
+          // Turned into a stream at once, so that a late answer's body is cancelled like any other.
+          if (frames && isFramedBody(answer.body)) {
+            framedAnswer = true;
+            answer.body = frames.receive(answer.body, () => bodyEnded());
+          }
+          return answer;
+        });
         called = true;
         // An answer the signal abandoned counts until it arrived (untilAborted cancels its body).
-        Promise.resolve(call).then(() => request.signal.aborted && done(), done);
+        call.then(() => request.signal.aborted && done(), done);
         wire = await untilAborted(call, request.signal);
       } catch (error) {
+        if (sentBody) frames?.abandon(sentBody, "sent");
         if (!called || !request.signal.aborted) done();
         throw error;
       }
-      if (wire.body instanceof ReadableStream) wire.body = onStreamEnd(wire.body, done);
-      else done();
+      if (!(wire.body instanceof ReadableStream)) done();
+      else if (framedAnswer) bodyEnded = done;
+      else wire.body = onStreamEnd(wire.body, done);
       return fromWireResponse(wire);
     },
     connectWebSocket(request) {
@@ -170,7 +197,11 @@ export function acceptCaptunTunnel(request: Request, options: AcceptTunnelOption
   const server = pair[1];
   server.accept();
   const url = options.info?.url ?? tunnelUrlFromConnect(request.url);
-  const tunnel = acceptCaptunTunnelFromSocket(server as unknown as MessageSocket, { ...options, info: { ...options.info, url } });
+  const tunnel = acceptCaptunTunnelFromSocket(server as unknown as MessageSocket, {
+    ...options,
+    info: { ...options.info, url },
+    bodyFrames: options.bodyFrames ?? request.headers.get(BODY_FRAMES_HEADER) === "1",
+  });
   const response = new Response(null, { status: 101, webSocket: pair[0] } as ResponseInit);
   return { response, tunnel };
 }

@@ -1,4 +1,5 @@
 import type { RpcTransportWithCustomEncoding } from "capnweb";
+import { BodyFrames, isBodyFrame } from "./body-frames.ts";
 import { bodyStreamsSending } from "./rechunk.ts";
 
 /**
@@ -154,6 +155,8 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
   readonly closed: Promise<SocketClose>;
   /** When the last message arrived (ms since the epoch); heartbeats watch it. */
   lastReceivedAt = Date.now();
+  /** Body frames beside the session (body-frames.ts); used once both sides announced them. */
+  readonly frames: BodyFrames;
 
   #socket: MessageSocket;
   #sendParts: ((parts: Uint8Array[]) => void) | undefined;
@@ -166,12 +169,24 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
     this.#socket = socket;
     this.#sendParts = options.sendParts;
     socket.binaryType = "arraybuffer";
+    this.frames = new BodyFrames(
+      (parts) => {
+        if (this.#error !== undefined) return;
+        if (this.#sendParts) this.#sendParts(parts);
+        else this.#socket.send(parts.length === 1 ? (parts[0] as Uint8Array) : joinParts(parts));
+      },
+      { batch: this.#sendParts !== undefined },
+    );
     this.closed = new Promise((resolve) => {
       this.#onClosed = resolve;
     });
     socket.addEventListener("message", (event) => {
       if (this.#error !== undefined) return;
       this.lastReceivedAt = Date.now();
+      if (event.data instanceof ArrayBuffer && isBodyFrame(event.data)) {
+        this.frames.handle(event.data);
+        return;
+      }
       let message: unknown;
       try {
         message = decodeMessage(event.data as string | ArrayBuffer);
@@ -242,6 +257,7 @@ export class WebSocketTransport implements RpcTransportWithCustomEncoding {
   #fail(error: unknown): void {
     if (this.#error !== undefined) return;
     this.#error = error;
+    this.frames.close(error instanceof Error ? error : new Error(String(error)));
     this.#waiter?.reject(error);
     this.#waiter = undefined;
   }
