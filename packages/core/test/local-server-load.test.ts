@@ -2,6 +2,9 @@
 // unbundled page over HTTP/2 sends all its module requests at once (330 in the page-load benchmark),
 // and none of them may be refused or cut off on the way (docs/limits.md).
 import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { Agent, request } from "node:http";
+import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readBody, startOrigin, startTestServer, type TestOrigin, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 
@@ -75,4 +78,40 @@ describe("local server under a dev page's burst", () => {
     expect(tally).toEqual({});
     expect(outcomes).toHaveLength(BURSTS * (BURST + 4));
   }, 60_000);
+
+  it("keeps a visitor's idle connection open past Node's default 5 s, as it announces", async () => {
+    // Node's http.Agent without a `timeout` keeps idle connections until the server closes them; one
+    // closed as the next request goes out resets that request (the page-load benchmark's resends).
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const { port } = new URL(server.url);
+    const get = (path: string) =>
+      new Promise<{ status: number; keepAlive: string | undefined; reused: boolean; socket: Socket; body: Buffer }>((resolve, reject) => {
+        const req = request(
+          { host: "127.0.0.1", port, path, agent, headers: { host: new URL(url).host, "accept-encoding": "identity" } },
+          async (res) => {
+            const body = await readBody(res);
+            resolve({
+              status: res.statusCode ?? 0,
+              keepAlive: res.headers["keep-alive"],
+              reused: req.reusedSocket,
+              socket: req.socket as Socket,
+              body,
+            });
+          },
+        );
+        req.on("error", reject).end();
+      });
+    try {
+      const first = await get("/first.js");
+      expect([first.status, first.keepAlive, sha(first.body)]).toEqual([200, "timeout=300", sha(bodyFor("/first.js"))]);
+      // Idle past Node's default (5 s + 1 s of grace): the front must not close it meanwhile.
+      const closed = once(first.socket, "close").then(() => "closed");
+      const idle = new Promise((resolve) => setTimeout(resolve, 7_000, "open"));
+      expect(await Promise.race([closed, idle])).toBe("open");
+      const second = await get("/second.js");
+      expect([second.status, second.reused, sha(second.body)]).toEqual([200, true, sha(bodyFor("/second.js"))]);
+    } finally {
+      agent.destroy();
+    }
+  }, 20_000);
 });
