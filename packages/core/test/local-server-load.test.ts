@@ -85,14 +85,14 @@ describe("local server under a dev page's burst", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const { port } = new URL(server.url);
     const get = (path: string) =>
-      new Promise<{ status: number; keepAlive: string | undefined; reused: boolean; socket: Socket; body: Buffer }>((resolve, reject) => {
+      new Promise<{ status: number; keepAlive: string; reused: boolean; socket: Socket; body: Buffer }>((resolve, reject) => {
         const req = request(
           { host: "127.0.0.1", port, path, agent, headers: { host: new URL(url).host, "accept-encoding": "identity" } },
           async (res) => {
             const body = await readBody(res);
             resolve({
               status: res.statusCode ?? 0,
-              keepAlive: res.headers["keep-alive"],
+              keepAlive: String(res.headers["keep-alive"]),
               reused: req.reusedSocket,
               socket: req.socket as Socket,
               body,
