@@ -5,7 +5,9 @@ import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { Agent, request } from "node:http";
 import type { Socket } from "node:net";
+import { Agent as UndiciAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localhostLookup } from "../src/_localhost.ts";
 import { readBody, startOrigin, startTestServer, type TestOrigin, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 
 const BURST = 400;
@@ -16,6 +18,14 @@ function bodyFor(path: string): Buffer {
   const seed = createHash("sha256").update(path).digest();
   return Buffer.alloc(2048 + (seed.readUInt16BE(0) % 16384), seed);
 }
+
+/**
+ * The burst's visitor: one connect attempt per `*.localhost` request, to 127.0.0.1 where the front
+ * listens. Node's happy eyeballs give each address 250 ms; 400 connects at once from this busy
+ * process (front, client and origin run here too) missed that with another test file running,
+ * and ended as connect timeouts though the front was listening: a client artifact, not the server's.
+ */
+const burstVisitor = new UndiciAgent({ connect: { lookup: localhostLookup as never, autoSelectFamily: false } });
 
 const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
@@ -43,6 +53,7 @@ describe("local server under a dev page's burst", () => {
     await tunnel?.[Symbol.asyncDispose]();
     await origin?.[Symbol.asyncDispose]();
     await server?.[Symbol.asyncDispose]();
+    await burstVisitor.close();
   });
 
   it(`answers ${BURSTS} bursts of ${BURST} simultaneous GETs and POSTs, each complete`, async () => {
@@ -51,7 +62,7 @@ describe("local server under a dev page's burst", () => {
       const gets = Array.from({ length: BURST }, async (_, i) => {
         const path = `/src/m${round}-${i}.tsx`;
         try {
-          const response = await visit(`${url}${path}`);
+          const response = await visit(`${url}${path}`, { dispatcher: burstVisitor });
           const body = new Uint8Array(await response.arrayBuffer());
           const whole = response.status === 200 && sha(body) === sha(bodyFor(path));
           return whole ? "ok" : `${response.status} ${response.headers.get("x-captun-error") ?? ""} ${body.byteLength} bytes`;
@@ -62,7 +73,7 @@ describe("local server under a dev page's burst", () => {
       const posts = Array.from({ length: 4 }, async (_, i) => {
         const sent = Buffer.alloc(64 * 1024 * (i + 1), round * 16 + i);
         try {
-          const response = await visit(`${url}/api/save-${round}-${i}`, { method: "POST", body: sent });
+          const response = await visit(`${url}/api/save-${round}-${i}`, { method: "POST", body: sent, dispatcher: burstVisitor });
           const text = await response.text();
           return response.status === 200 && text === sha(sent)
             ? "ok"
