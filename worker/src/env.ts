@@ -19,7 +19,7 @@ export interface Env {
   RECONNECT_HOLD_MS?: string;
   /** How long a replaced client may take to finish its requests in flight before it is closed, in ms. @default "30000" */
   REPLACED_DRAIN_MS?: string;
-  /** Requests per tunnel waiting for their response headers; more get 429. @default "256" */
+  /** Requests per tunnel waiting for their response headers; more get 429. @default "2048" */
   MAX_REQUESTS_IN_FLIGHT?: string;
   /** A request body that sends nothing for this long ends with 408, in ms. @default "30000" */
   BODY_IDLE_TIMEOUT_MS?: string;

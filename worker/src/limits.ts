@@ -1,9 +1,17 @@
 import { errorResponse } from "captun/internal";
 
 /**
+ * The default of `MAX_REQUESTS_IN_FLIGHT`. A browser loads an unbundled dev page over HTTP/2 (as
+ * from Cloudflare's edge) with all its module requests in flight at once: 330 for the benchmark's
+ * 300-module React app, more for larger apps. 256 answered part of that one page 429; 2,048 lets
+ * several visitors load large pages together, and a flood still stops here. Each waiting request
+ * costs the shard a pending call, not its body (bodies are flow-controlled).
+ */
+export const DEFAULT_MAX_REQUESTS_IN_FLIGHT = 2048;
+
+/**
  * At most `max` requests per tunnel waiting for their response headers (upgrades until their
- * `101`); the rest are answered 429 at once, before anything reaches the client. A dev page's
- * burst (a few hundred modules) fits the default of 256; a flood does not reach the laptop.
+ * `101`); the rest are answered 429 at once, before anything reaches the client.
  */
 export class InFlightLimit {
   readonly #max: number;

@@ -18,7 +18,7 @@ import { ConnectGuard } from "./connect-guard.ts";
 import { EdgeCache } from "./edge-cache.ts";
 import { type Env, numberSetting } from "./env.ts";
 import { TunnelInbox } from "./inbox.ts";
-import { InFlightLimit } from "./limits.ts";
+import { DEFAULT_MAX_REQUESTS_IN_FLIGHT, InFlightLimit } from "./limits.ts";
 import { tunnelOffline } from "./reconnecting-page.ts";
 import { coalescedRequestBody } from "./request-body.ts";
 import { TunnelRegistry } from "./tunnel-registry.ts";
@@ -37,7 +37,7 @@ export class CaptunServerShard extends DurableObject<Env> {
   readonly #tunnels = new TunnelRegistry(holdSetting(this.env.RECONNECT_HOLD_MS));
   readonly #access = new TunnelAccessGate(this.ctx.storage, this.env);
   readonly #guard = new ConnectGuard(this.env);
-  readonly #inFlight = new InFlightLimit(numberSetting(this.env.MAX_REQUESTS_IN_FLIGHT, 256));
+  readonly #inFlight = new InFlightLimit(numberSetting(this.env.MAX_REQUESTS_IN_FLIGHT, DEFAULT_MAX_REQUESTS_IN_FLIGHT));
   readonly #inbox = new TunnelInbox(this.ctx.storage, this.env, (name) => this.#tunnels.get(name));
   readonly #cache = new EdgeCache(this.env);
 

@@ -11,6 +11,16 @@ import { ERROR_HEADER } from "./protocol.ts";
 const MAX_HEADER_BYTES = 256 * 1024;
 
 /**
+ * How long a visitor's idle connection stays open, announced in `Keep-Alive: timeout=300`. A client
+ * that sends a request on a connection just as the server closes it gets a reset, and Node's own
+ * http.Agent (without a `timeout`) ignores the announcement and keeps idle connections until the
+ * server closes them. Node's default of 5 s put that race in every pause of a page load over a
+ * slow link (up to 4 of 990 requests reset); Cloudflare's edge, which this front stands in for,
+ * keeps idle connections open far longer.
+ */
+const KEEP_ALIVE_MS = 300_000;
+
+/**
  * What sits where Cloudflare's edge would, in front of the local server's workerd: it sets
  * `CF-Connecting-IP` from the visitor's socket, as the edge does. Miniflare's own entry keeps a
  * `CF-Connecting-IP` the visitor sent (and obeys `MF-*` control headers), which would let any
@@ -26,7 +36,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
   // No keep-alive either: workerd closes idle connections on its own schedule, and a request sent
   // on one it is closing fails (ECONNRESET) with nothing to retry safely. A loopback connect is cheap.
   const agent = new Agent({ keepAlive: false });
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
     const upstream = httpRequest(
       {
         host: "127.0.0.1",
