@@ -62,8 +62,21 @@ type HotChannel = { send: (...args: unknown[]) => void };
  */
 export function trackViteChanges(server: ViteDevServer): ChangeGeneration {
   const changes = createChangeGeneration((url) => inModuleGraph(server, url));
-  // Vite's own listeners invalidate right behind this one; the HMR message bumps again after.
+  // Vite's own listeners invalidate right behind this one (after its plugins' watchChange hooks),
+  // so the invalidation bumps again: nothing answered before it stays current, HMR on or off.
   server.watcher.on("all", () => void changes.bump());
+  const graphs = new Set([server.moduleGraph, ...Object.values(server.environments ?? {}).map((environment) => environment.moduleGraph)]);
+  for (const graph of graphs as Set<{ onFileChange?: (file: string) => unknown; onFileDelete?: (file: string) => unknown }>) {
+    for (const method of ["onFileChange", "onFileDelete"] as const) {
+      const invalidate = graph[method]?.bind(graph);
+      if (!invalidate) continue;
+      graph[method] = (file: string) => {
+        const result = invalidate(file);
+        void changes.bump();
+        return result;
+      };
+    }
+  }
   const channels = new Set<HotChannel | undefined>([
     server.ws as unknown as HotChannel,
     server.environments?.client?.hot as unknown as HotChannel,
