@@ -3,9 +3,13 @@
 // laptop until the generation moves; a tunnel that never announces one keeps revalidating, and
 // nothing a visitor or an origin sends can make an answer current.
 
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createChangeGeneration } from "../src/dev-server/change-generation.ts";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createServer as createViteServer } from "vite";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createChangeGeneration, trackViteChanges } from "../src/dev-server/change-generation.ts";
 import { createCaptunTunnel, createOriginFetcher } from "../src/index.ts";
 import { startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit } from "./_harness.ts";
 
@@ -131,5 +135,46 @@ describe("change generations at the shard's edge cache", () => {
     await expect(tunnel.changed(1.5)).resolves.toBeUndefined();
     for (let i = 0; i < 2; i++) await (await visit(`${tunnel.url}/src/main.ts`)).text();
     expect(origin.state.seen).toHaveLength(2);
+  });
+});
+
+describe("a Vite dev server's change generation", () => {
+  it("goes up on file events and on every HMR message, each message held until the shard has its generation", async () => {
+    await using server = await startTestServer();
+    const root = await mkdtemp(join(tmpdir(), "captun-generation-"));
+    await writeFile(join(root, "index.html"), "<!doctype html><script type=module src=/main.js></script>\n");
+    await writeFile(join(root, "main.js"), "export const a = 1;\n");
+    const vite = await createViteServer({ root, logLevel: "silent", configFile: false, server: { port: 0, strictPort: false } });
+    try {
+      await using origin = await moduleOrigin();
+      await using tunnel = await tunnelToOrigin(server, origin.url);
+      // What the browsers would receive, and the generation the shard had confirmed at that moment.
+      let confirmed: number | undefined;
+      const announce = tunnel.changed.bind(tunnel);
+      Object.assign(tunnel, { changed: (generation: number) => announce(generation).then(() => void (confirmed = generation)) });
+      const delivered: { type: unknown; confirmed: number | undefined }[] = [];
+      const hot = vite.environments.client.hot as unknown as { send: (payload: { type: string }) => void };
+      hot.send = (payload) => void delivered.push({ type: payload.type, confirmed });
+      const changes = trackViteChanges(vite);
+      changes.follow(() => tunnel);
+      await changes.announce(tunnel);
+
+      // A dependency re-optimisation, a prune, a plugin's custom event: each bumps before it goes out.
+      for (const type of ["full-reload", "prune", "custom"]) {
+        const before = changes.value;
+        hot.send({ type });
+        expect(changes.value).toBeGreaterThan(before);
+        await vi.waitFor(() => expect(delivered.at(-1)?.type).toBe(type));
+        expect(delivered.at(-1)?.confirmed).toBe(changes.value);
+      }
+      // A watched file: the watcher event and Vite's invalidation move it too.
+      const before = changes.value;
+      await writeFile(join(root, "main.js"), "export const a = 2;\n");
+      await writeFile(join(root, "added.js"), "export const b = 1;\n");
+      await vi.waitFor(() => expect(changes.value).toBeGreaterThanOrEqual(before + 2), { timeout: 10_000 });
+    } finally {
+      await vite.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
