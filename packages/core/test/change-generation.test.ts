@@ -151,7 +151,12 @@ describe("a Vite dev server's change generation", () => {
       // What the browsers would receive, and the generation the shard had confirmed at that moment.
       let confirmed: number | undefined;
       const announce = tunnel.changed.bind(tunnel);
-      Object.assign(tunnel, { changed: (generation: number) => announce(generation).then(() => void (confirmed = generation)) });
+      Object.assign(tunnel, {
+        changed: async (generation: number) => {
+          await announce(generation);
+          confirmed = generation;
+        },
+      });
       const delivered: { type: unknown; confirmed: number | undefined }[] = [];
       const hot = vite.environments.client.hot as unknown as { send: (payload: { type: string }) => void };
       hot.send = (payload) => void delivered.push({ type: payload.type, confirmed });
