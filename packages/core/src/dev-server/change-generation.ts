@@ -64,14 +64,19 @@ export function trackViteChanges(server: ViteDevServer): ChangeGeneration {
   const changes = createChangeGeneration((url) => inModuleGraph(server, url));
   // Vite's own listeners invalidate right behind this one (after its plugins' watchChange hooks),
   // so the invalidation bumps again: nothing answered before it stays current, HMR on or off.
+  // Not `invalidateModule`: Vite calls it on every page load with an inline module script.
   server.watcher.on("all", () => void changes.bump());
-  const graphs = new Set([server.moduleGraph, ...Object.values(server.environments ?? {}).map((environment) => environment.moduleGraph)]);
-  for (const graph of graphs as Set<{ onFileChange?: (file: string) => unknown; onFileDelete?: (file: string) => unknown }>) {
-    for (const method of ["onFileChange", "onFileDelete"] as const) {
+  // Vite 6+ has a graph per environment (`server.moduleGraph` only mirrors them); Vite 5 has one.
+  const graphs = new Set<object>(
+    server.environments ? Object.values(server.environments).map((environment) => environment.moduleGraph) : [server.moduleGraph],
+  );
+  type Invalidate = (...args: never[]) => unknown;
+  for (const graph of graphs as Set<Partial<Record<"onFileChange" | "onFileDelete" | "invalidateAll", Invalidate>>>) {
+    for (const method of ["onFileChange", "onFileDelete", "invalidateAll"] as const) {
       const invalidate = graph[method]?.bind(graph);
       if (!invalidate) continue;
-      graph[method] = (file: string) => {
-        const result = invalidate(file);
+      graph[method] = (...args: never[]) => {
+        const result = invalidate(...args);
         void changes.bump();
         return result;
       };
