@@ -61,15 +61,19 @@ export interface AcceptTunnelOptions {
 class ServerMain extends RpcTarget implements TunnelServerApi, GenerationServerApi {
   readonly #info: TunnelInfo;
   readonly #onLeaving: (() => void) | undefined;
-  generation: number | undefined;
+  /** Private: only methods are the client's to call. */
+  #generation: number | undefined;
   constructor(info: TunnelInfo, onLeaving: (() => void) | undefined) {
     super();
     this.#info = info;
     this.#onLeaving = onLeaving;
   }
+  static generationOf(main: ServerMain): number | undefined {
+    return main.#generation;
+  }
   changed(generation: number): void {
     if (!isGeneration(generation)) throw new TypeError("a change generation is a non-negative integer");
-    this.generation = generation;
+    this.#generation = generation;
   }
   ready(): TunnelInfo {
     return this.#info;
@@ -133,7 +137,7 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
     },
     idle: () => requests.idle(),
     get generation() {
-      return main.generation;
+      return ServerMain.generationOf(main);
     },
   };
 }
