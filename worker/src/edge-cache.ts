@@ -1,4 +1,4 @@
-import { type AcceptedTunnel, HOP_ACCEPT_HEADER, HOP_CODING } from "captun/internal";
+import { type AcceptedTunnel, GENERATION_HEADER, HOP_ACCEPT_HEADER, HOP_CODING } from "captun/internal";
 import { etagMatches, type Keeping, keeping, requestMayUseCache, varyNames } from "./cache-policy.ts";
 import type { Env } from "./env.ts";
 import { forVisitor } from "./hop-decoding.ts";
@@ -27,6 +27,11 @@ interface Entry {
   storedAt: number;
   freshUntil: number;
   etag: string | null;
+  /**
+   * The tunnel's change generation this entry was validated under, when the client vouched for it
+   * (a dev server's module): it is current, without asking, while the tunnel is still at it.
+   */
+  generation: number | undefined;
 }
 
 /**
@@ -58,12 +63,16 @@ export class EdgeCache {
     headers.set(HOP_ACCEPT_HEADER, HOP_CODING);
     this.#follow(name, tunnel);
     const acceptEncoding = request.headers.get("accept-encoding");
-    const pass = { hit: undefined, settle: async (response: Response) => forVisitor(response, acceptEncoding) };
+    const pass = { hit: undefined, settle: async (response: Response) => forVisitor(unmarked(response).response, acceptEncoding) };
     if (this.#budget === 0 || !requestMayUseCache(request.method, headers)) return pass;
     const key = `${name} ${url}`;
     const visitorTag = headers.get("if-none-match");
     const entry = this.#usable(key, headers);
-    if (entry && entry.freshUntil > Date.now()) return { hit: this.#answer(entry, "hit", visitorTag, acceptEncoding), settle: pass.settle };
+    // Read before the request goes down: a change announced while it is answered must not bless the answer.
+    const generation = tunnel.generation;
+    const current = entry && generation !== undefined && entry.generation === generation;
+    if (entry && (entry.freshUntil > Date.now() || current))
+      return { hit: this.#answer(entry, "hit", visitorTag, acceptEncoding), settle: pass.settle };
     if (entry?.etag) {
       headers.set("if-none-match", entry.etag);
       headers.delete("if-modified-since");
@@ -72,8 +81,12 @@ export class EdgeCache {
     const vary = (names: string[]) => names.map((n): [string, string | null] => [n, headers.get(n)]);
     return {
       hit: undefined,
-      settle: async (response) => {
+      settle: async (answer) => {
+        const { response, vouched } = unmarked(answer);
+        // Vouched for under the generation this request was sent under, which is still the tunnel's.
+        const validatedUnder = vouched !== undefined && vouched === generation && tunnel.generation === generation ? generation : undefined;
         if (entry?.etag && response.status === 304) {
+          entry.generation = validatedUnder;
           this.#touch(key, entry);
           return this.#answer(entry, "revalidated", visitorTag, acceptEncoding);
         }
@@ -92,6 +105,7 @@ export class EdgeCache {
           this.#filling -= length;
         }
         const kept = this.#store(key, name, keep, response, body, vary(varyNames(response.headers) ?? []), cookie);
+        kept.generation = validatedUnder;
         // A session that ended while the body came in must not leave an entry behind.
         if (this.#sessions.get(name) !== tunnel) this.#delete(key);
         return this.#answer(kept, undefined, null, acceptEncoding);
@@ -143,6 +157,7 @@ export class EdgeCache {
       storedAt: now,
       freshUntil: now + keep.freshMs,
       etag: response.headers.get("etag"),
+      generation: undefined,
     };
     this.#delete(key);
     if (size > this.#maxEntry) return entry;
@@ -182,6 +197,15 @@ export class EdgeCache {
   #drop(name: string): void {
     for (const [key, entry] of this.#entries) if (entry.name === name) this.#delete(key, entry);
   }
+}
+
+/** The response without the client's generation mark, and the generation it carried. */
+function unmarked(response: Response): { response: Response; vouched: number | undefined } {
+  const mark = response.headers.get(GENERATION_HEADER);
+  if (mark === null) return { response, vouched: undefined };
+  // The tunnel's answers are built by fromWireResponse: their headers are the shard's to change.
+  response.headers.delete(GENERATION_HEADER);
+  return { response, vouched: /^\d{1,15}$/.test(mark) ? Number(mark) : undefined };
 }
 
 /** A byte count setting where "0" turns the cache off. */

@@ -5,6 +5,7 @@ import {
   CloseCode,
   CONNECT_PATH,
   errorResponse,
+  GENERATION_HEADER,
   getTunnelNameFromUrl,
   HOP_HEADERS,
   INBOX_ARRIVED_HEADER,
@@ -25,8 +26,8 @@ import { TunnelRegistry } from "./tunnel-registry.ts";
 import { scopeResponse } from "./tunnel-scope.ts";
 import { headersForOrigin } from "./visitor-headers.ts";
 
-/** Only the shard sets these (a late delivery, hop compression): a visitor must not fake one. */
-const SHARD_ONLY_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER, ...HOP_HEADERS];
+/** Only the shard and its client set these (a late delivery, hop compression, a change generation): a visitor must not fake one. */
+const SHARD_ONLY_HEADERS = [INBOX_ID_HEADER, INBOX_ARRIVED_HEADER, GENERATION_HEADER, ...HOP_HEADERS];
 
 /**
  * Holds the connected tunnels for the names that hash to this shard, and answers public requests

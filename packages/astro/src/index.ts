@@ -15,6 +15,7 @@ import {
   inspectorMiddleware,
   qrCodeLines,
   resolveDevTunnelSettings,
+  trackViteChanges,
 } from "captun/dev-server";
 import pc from "picocolors";
 import { folderRoutingProblem } from "./folder-routing.ts";
@@ -56,6 +57,7 @@ export default function captun(options: CaptunAstroOptions = {}): AstroIntegrati
           httpServer: () => (server.httpServer as Server | null) ?? undefined,
           logger: integrationLogger(logger),
           inbox: options.inbox,
+          changes: trackViteChanges(server),
         });
         if (options.inspect !== false) server.middlewares.use(inspectorMiddleware(tunnel.capture));
         addSharingShortcut(server, tunnel);

@@ -4,6 +4,7 @@ import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { type BodyFrames, isFramedBody } from "./body-frames.ts";
+import type { GenerationServerApi } from "./change-generation.ts";
 import { CaptunAuthError, CaptunConnectError, CaptunProtocolError } from "./errors.ts";
 import { withHopCompression } from "./hop-compression.ts";
 import { fromWireRequest, toWireResponse } from "./http.ts";
@@ -76,6 +77,11 @@ export interface CaptunTunnel extends AsyncDisposable {
    * requests end, then `close()`: a restart then loses no request.
    */
   leave(): Promise<void>;
+  /**
+   * Announces the dev server's change generation (CONTEXT.md) to the server's edge cache; resolves
+   * once the server has it (or refused it: a server without generations keeps revalidating).
+   */
+  changed(generation: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -222,11 +228,15 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
     clearTimeout(readyTimer);
   }
   registered = true;
+  const generations = server as unknown as RpcStub<GenerationServerApi>;
   return {
     url: info.url,
     name: info.name,
     closed: transport.closed,
     leave: () => announceLeaving(2_000),
+    // An older server answers with an error: its cache simply keeps revalidating.
+    changed: (generation) =>
+      Promise.race([Promise.resolve(generations.changed(generation)).catch(() => {}), transport.closed, delay(2_000)]).then(() => {}),
     close,
     [Symbol.asyncDispose]: close,
   };

@@ -2,6 +2,7 @@ import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import { untilAborted } from "./_abortable.ts";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { type FramedBody, isFramedBody } from "./body-frames.ts";
+import { type GenerationServerApi, isGeneration } from "./change-generation.ts";
 import { fromWireResponse, toWireRequest } from "./http.ts";
 import {
   BODY_FRAMES_HEADER,
@@ -38,6 +39,8 @@ export interface AcceptedTunnel {
   readonly inFlight: number;
   /** Resolves once nothing is in flight (at once when nothing is). */
   idle(): Promise<void>;
+  /** The client's latest change generation (`changed()`); `undefined` until it announces one (most tunnels never do). */
+  readonly generation: number | undefined;
 }
 
 export interface AcceptTunnelOptions {
@@ -64,13 +67,22 @@ export interface AcceptTunnelOptions {
   bodyFrames?: boolean;
 }
 
-class ServerMain extends RpcTarget implements TunnelServerApi {
+class ServerMain extends RpcTarget implements TunnelServerApi, GenerationServerApi {
   readonly #info: TunnelInfo;
   readonly #onLeaving: (() => void) | undefined;
+  /** Private: only methods are the client's to call. */
+  #generation: number | undefined;
   constructor(info: TunnelInfo, onLeaving: (() => void) | undefined) {
     super();
     this.#info = info;
     this.#onLeaving = onLeaving;
+  }
+  static generationOf(main: ServerMain): number | undefined {
+    return main.#generation;
+  }
+  changed(generation: number): void {
+    if (!isGeneration(generation)) throw new TypeError("a change generation is a non-negative integer");
+    this.#generation = generation;
   }
   ready(): TunnelInfo {
     return this.#info;
@@ -85,7 +97,8 @@ class ServerMain extends RpcTarget implements TunnelServerApi {
 export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: AcceptTunnelOptions = {}): AcceptedTunnel {
   const transport = new WebSocketTransport(socket);
   const info: TunnelInfo = { url: options.info?.url ?? "", name: options.info?.name, protocol: options.info?.protocol ?? PROTOCOL_VERSION };
-  const session = new RpcSession<TunnelClientApi>(transport, new ServerMain(info, options.onLeaving));
+  const main = new ServerMain(info, options.onLeaving);
+  const session = new RpcSession<TunnelClientApi>(transport, main);
   const client = session.getRemoteMain() as unknown as RpcStub<TunnelClientApi>;
   if (options.heartbeatMs !== 0) {
     const stop = startHeartbeat({
@@ -150,6 +163,9 @@ export function acceptCaptunTunnelFromSocket(socket: MessageSocket, options: Acc
       return requests.count;
     },
     idle: () => requests.idle(),
+    get generation() {
+      return ServerMain.generationOf(main);
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { checkedInbox, devCaptureFor } from "../inspector/dev.ts";
 import { createOriginFetcher } from "../origin.ts";
 import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin-connector.ts";
+import type { ChangeGeneration } from "./change-generation.ts";
 import { blockDevEndpoints, blockDevEndpointUpgrades } from "./dev-endpoints.ts";
 import { createInjectingAgent, createInjectingConnection, type HttpServerSource } from "./inject.ts";
 import { withRootPath } from "./root-path.ts";
@@ -49,12 +50,16 @@ export interface CreateDevTunnelOptions {
   logger: DevTunnelLogger;
   /** Paths the captun server keeps requests for while this dev server is not sharing. @default [] */
   inbox?: readonly string[];
+  /** The dev server's change generation (`trackViteChanges`), so the shard can answer its modules while nothing changed. @default none: the shard revalidates */
+  changes?: ChangeGeneration;
 }
 
 interface Sharing {
   owner: symbol;
   kept: KeptTunnel;
   source: HttpServerSource;
+  /** The change generation of the dev server answering now (a restart hands the tunnel to a new one). */
+  changes: ChangeGeneration | undefined;
   close(): Promise<void>;
 }
 
@@ -77,31 +82,47 @@ export function createDevTunnel(options: CreateDevTunnelOptions): DevTunnel {
     if (existing) {
       existing.owner = owner;
       existing.source = options.httpServer;
+      // The new dev server may answer differently (its config changed): nothing the shard validated is current.
+      void existing.changes?.bump();
+      existing.changes = options.changes;
+      followChanges(existing);
+      void existing.changes?.bump();
       return;
     }
-    const entry: Sharing = { owner, kept: undefined as never, source: options.httpServer, close: async () => {} };
+    const entry: Sharing = { owner, kept: undefined as never, source: options.httpServer, changes: options.changes, close: async () => {} };
     const agent = createInjectingAgent(() => entry.source());
     // The host part is never resolved: every connection is injected into the dev server.
     const target = `http://dev-server${options.pathPrefix ?? ""}`;
     const { rootPath } = options;
     const fetcher = createOriginFetcher(rootPath === undefined ? target : "http://dev-server", { dispatcher: agent });
+    const answer = rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath);
+    const vouched = Object.assign((request: Request) => (entry.changes ? entry.changes.vouch(answer, request) : answer(request)), answer);
     const connectWebSocket = createOriginWebSocketConnector(target, { createConnection: createInjectingConnection(() => entry.source()) });
     entry.kept = keepTunnelOpen({
       url: settings.tunnelUrl,
       secret: settings.secret,
       access: settings.access,
       // Visitors never reach the framework's editor, source-file and restart endpoints (dev-endpoints.ts).
-      fetch: capture.wrap(blockDevEndpoints(rootPath === undefined ? fetcher : withRootPath(fetcher, options.pathPrefix ?? "", rootPath))),
+      fetch: capture.wrap(blockDevEndpoints(vouched)),
       inbox: checkedInbox(options.inbox, logger),
       connectWebSocket: blockDevEndpointUpgrades(connectWebSocket),
-      onEvent: (event) => report(event, settings, logger),
+      onEvent: (event) => {
+        if (event.type === "connected" && entry.kept.current) void entry.changes?.announce(entry.kept.current);
+        report(event, settings, logger);
+      },
     });
+    followChanges(entry);
     entry.close = async () => {
       if (sharingByUrl.get(key) === entry) sharingByUrl.delete(key);
       await entry.kept.close();
       await fetcher.close();
     };
     sharingByUrl.set(key, entry);
+  };
+
+  const followChanges = (entry: Sharing) => {
+    const { changes } = entry;
+    changes?.follow(() => (sharingByUrl.get(key) === entry && entry.changes === changes ? entry.kept.current : undefined));
   };
 
   const stop = async () => {

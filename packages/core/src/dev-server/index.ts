@@ -4,6 +4,7 @@ export { devInspectorUrl, serveDevInspector } from "../inspector/dev.ts";
 export { inspectorMiddleware, mountInspectorOnServer } from "../inspector/node.ts";
 export { accessNote, devAccessPolicy, OWNER_LINK_LABEL } from "./access.ts";
 export { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
+export { type ChangeGeneration, createChangeGeneration, trackViteChanges } from "./change-generation.ts";
 export { type CreateDevTunnelOptions, createDevTunnel, type DevTunnel, type DevTunnelLogger } from "./dev-tunnel.ts";
 export { findListeningHttpServer } from "./find-server.ts";
 export { CaptunDevServerGoneError, createInjectingAgent, type HttpServerSource, injectConnection } from "./inject.ts";

@@ -6,6 +6,7 @@ import { inspectUrlLine } from "../inspector/dev.ts";
 import { inspectorMiddleware } from "../inspector/node.ts";
 import { accessNote } from "./access.ts";
 import { exposureLine, publicUrlLine, qrCodeLines } from "./banner.ts";
+import { trackViteChanges } from "./change-generation.ts";
 import { createDevTunnel, type DevTunnel } from "./dev-tunnel.ts";
 import type { CaptunDevOptions } from "./options.ts";
 import { previewExposureLine, previewPathPrefix } from "./preview.ts";
@@ -64,6 +65,8 @@ export function attachToViteServer(
     pathPrefix,
     logger: { info: (m) => logger.info(m), warn: (m) => logger.warn(m), error: (m) => logger.error(m) },
     inbox: options.inbox,
+    // A preview serves a build: nothing changes under it, and it sends no HMR.
+    changes: kind === "dev" ? trackViteChanges(server as ViteDevServer) : undefined,
   });
   const inspect = options.inspect !== false;
   if (inspect) server.middlewares.use(inspectorMiddleware(tunnel.capture));
