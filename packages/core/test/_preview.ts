@@ -4,7 +4,9 @@
 import { once } from "node:events";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type RunningProcess, runNode } from "./_apps.ts";
+import { expect } from "vitest";
+import { type RunningProcess, runNode, statusWithHost } from "./_apps.ts";
+import { visit } from "./_harness.ts";
 
 /** A copy of `entries` of a playground inside it (so its node_modules resolve), `files` written over them. */
 export async function copyPlayground(
@@ -53,4 +55,25 @@ export function lineAfter(output: string, marker: string): string | undefined {
   const lines = output.split("\n");
   const index = lines.findIndex((line) => line.includes(marker));
   return index < 0 ? undefined : lines[index + 1];
+}
+
+/**
+ * A private preview refuses anonymous visitors (401 on every path of `paths`, each response also
+ * checked by `refused`), and the preview's own host check lets in the public host and nothing else.
+ */
+export async function expectPrivateWithExactHost(
+  started: StartedPreview,
+  paths: string[],
+  refused: (response: Awaited<ReturnType<typeof visit>>) => Promise<void> | void,
+): Promise<void> {
+  for (const path of paths) {
+    const response = await visit(started.appUrl + path);
+    expect(response.status, path).toBe(401);
+    await refused(response);
+  }
+  const local = started.localUrl.replace(/\/?$/, "/");
+  const publicHost = new URL(started.appUrl);
+  expect(await statusWithHost(local, "evil.example")).toBe(403);
+  expect(await statusWithHost(local, `${publicHost.hostname}.evil.example`)).toBe(403);
+  expect(await statusWithHost(local, publicHost.host)).toBe(200);
 }
