@@ -3,10 +3,11 @@
 // read what it printed. Framework specifics stay in each test file.
 import { once } from "node:events";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { expect } from "vitest";
-import { type RunningProcess, runNode, statusWithHost } from "./_apps.ts";
-import { visit } from "./_harness.ts";
+import { configHome, launchChromium, type RunningProcess, runNode, statusWithHost, watchedPage } from "./_apps.ts";
+import { startTestServer, visit } from "./_harness.ts";
 
 /** A copy of `entries` of a playground inside it (so its node_modules resolve), `files` written over them. */
 export async function copyPlayground(
@@ -76,4 +77,37 @@ export async function expectPrivateWithExactHost(
   expect(await statusWithHost(local, "evil.example")).toBe(403);
   expect(await statusWithHost(local, `${publicHost.hostname}.evil.example`)).toBe(403);
   expect(await statusWithHost(local, publicHost.host)).toBe(200);
+}
+
+/**
+ * `captun vite dev` in a copy of a playground whose Vite config (`plainConfig`) has no captun in it:
+ * the owner's link is printed under Local, and the page renders server-side with the public
+ * origin and hydrates through it, with no errors.
+ */
+export async function expectOneWordViteDev(app: { playground: string; entries: string[]; plainConfig: string; greeting: string }) {
+  const captunBin = fileURLToPath(new URL("../bin/captun.js", import.meta.url));
+  await using copy = await copyPlayground(app.playground, app.entries, { "vite.config.ts": app.plainConfig });
+  await using server = await startTestServer();
+  await using browser = await launchChromium();
+  await using home = await configHome({
+    serverUrl: server.url,
+    secret: server.secret,
+    routing: "subdomain",
+    customHostname: server.customHostname,
+  });
+  await using dev = runNode([captunBin, "vite", "dev", "--port", "0"], copy.root, { XDG_CONFIG_HOME: home.dir }, { timeoutMs: 60_000 });
+  const [, printed = ""] = (await dev.waitForOutput(/➜\s+Public:\s+(\S+)/)) as string[];
+  await dev.waitForOutput(/captun: public URL \S+ is live/);
+  expect(lineAfter(dev.output(), "Local:")).toContain(`Public:  ${printed}`);
+  expect(printed).toMatch(new RegExp(`^http://playground-${basename(app.playground)}-[a-z0-9]+\\.localhost:\\d+/\\?captun_share=v1\\.`));
+
+  await using watched = await watchedPage(browser);
+  const { page, problems } = watched;
+  await page.goto(printed);
+  await page.locator("#greeting").getByText(app.greeting).waitFor();
+  expect(await page.locator("#origin").textContent()).toBe(new URL(printed).origin);
+  await page.waitForSelector("main[data-hydrated=true]", { timeout: 30_000 });
+  await page.click("#increment");
+  await page.locator("#count").getByText("1").waitFor();
+  expect(problems).toEqual([]);
 }
