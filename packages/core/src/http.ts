@@ -150,12 +150,23 @@ export async function toWireRequest(request: Request, url: string = request.url,
   };
 }
 
-/** `signal` becomes the request's signal: it aborts when nobody waits for the answer any more. */
+/**
+ * A signal that aborts with `longLived` without adding a listener to it. The session's signal
+ * outlives thousands of requests: Node's `Request` (and our streams) listen on the signal they
+ * are given, each listener stays until its request is garbage-collected, and EventTarget checks
+ * every listener for duplicates on each add — 20,000 requests cost seconds, growing with each.
+ * `AbortSignal.any` links by weak reference instead.
+ */
+export function scopedTo(longLived: AbortSignal): AbortSignal {
+  return AbortSignal.any([longLived]);
+}
+
+/** `signal` (the session's end) aborts the request: nobody waits for the answer any more. */
 export function fromWireRequest(wire: WireRequest, signal?: AbortSignal): Request {
   const hasBody = wire.body !== null && wire.method !== "GET" && wire.method !== "HEAD";
   return new Request(wire.url, {
     method: wire.method,
-    ...(signal ? { signal } : {}),
+    ...(signal ? { signal: scopedTo(signal) } : {}),
     headers: wire.headers,
     body: hasBody ? (wire.body as BodyInit) : null,
     redirect: "manual",
@@ -182,7 +193,8 @@ export async function toWireResponse(response: Response, method: string, signal?
 }
 
 /** `stream`, cancelled (and errored for its reader) when `signal` aborts. */
-function cancelledBy(stream: ReadableStream<Uint8Array>, signal: AbortSignal): ReadableStream<Uint8Array> {
+function cancelledBy(stream: ReadableStream<Uint8Array>, session: AbortSignal): ReadableStream<Uint8Array> {
+  const signal = scopedTo(session);
   const reader = stream.getReader();
   let stop: ((reason: unknown) => void) | undefined;
   const release = () => signal.removeEventListener("abort", onAbort);
