@@ -49,9 +49,12 @@ export async function startTargets(): Promise<Targets> {
         bindings: { ORIGIN: originUrl },
         cf: false,
         log: new Log(LogLevel.WARN),
+        // Its own socket, as the local server's front uses (not Miniflare's entry worker).
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       });
       cleanups.push(() => mf.dispose());
-      return (await mf.ready).href.replace(/\/$/, "");
+      await mf.ready;
+      return (await mf.unsafeGetDirectURL()).href.replace(/\/$/, "");
     });
 
     const server = await newWorkerd(() => startLocalServer({ routing: "folder" }));

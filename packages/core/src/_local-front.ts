@@ -22,9 +22,10 @@ const KEEP_ALIVE_MS = 300_000;
 
 /**
  * What sits where Cloudflare's edge would, in front of the local server's workerd: it sets
- * `CF-Connecting-IP` from the visitor's socket, as the edge does. Miniflare's own entry keeps a
- * `CF-Connecting-IP` the visitor sent (and obeys `MF-*` control headers), which would let any
- * visitor of a local server claim any address; this front drops both before workerd sees them.
+ * `CF-Connecting-IP` from the visitor's socket, as the edge does. workerd keeps a
+ * `CF-Connecting-IP` the visitor sent and reads `MF-CF-Blob` as `request.cf` (Miniflare's entry
+ * obeys more `MF-*` controls), which would let any visitor of a local server claim any address;
+ * this front drops both before workerd sees them.
  */
 export interface LocalFront {
   readonly port: number;
