@@ -79,8 +79,13 @@ export interface PageLoadResult {
   rounds: number;
   raw: PathVisits;
   captun: PathVisits;
+  /**
+   * The same page straight from Vite on loopback, no link and no tunnel: what the browser and the
+   * dev server need on this machine, the floor under both paths.
+   */
+  loopback: PathVisits;
   /** Every round, for the record. */
-  each: { raw: PathVisits[]; captun: PathVisits[] };
+  each: { raw: PathVisits[]; captun: PathVisits[]; loopback: PathVisits[] };
 }
 
 /** Send one message to a forked helper and wait for its answer (helpers answer in order). */
@@ -190,6 +195,18 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       }
     };
 
+    const loopbackRound = async (): Promise<PathVisits> => {
+      await using laptop = forkHelper("bench-page-laptop.ts");
+      const { url } = await ask<{ url: string }>(laptop, { op: "start", root });
+      try {
+        await waitForPage(url);
+        const nothing = async (): Promise<LinkCounts> => ({ up: 0, down: 0 });
+        return await measure(laptop, url, nothing);
+      } finally {
+        await ask(laptop, { op: "close" }).catch(() => {});
+      }
+    };
+
     const captunRound = async (): Promise<PathVisits> => {
       const toServer = await openLink({ target: server.url, laptop: "connector" });
       await using laptop = forkHelper("bench-page-laptop.ts");
@@ -217,11 +234,13 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
     };
 
     // Paths alternate which goes first, so load from elsewhere on the machine skews a round, not a path.
-    const each: PageLoadResult["each"] = { raw: [], captun: [] };
+    const each: PageLoadResult["each"] = { raw: [], captun: [], loopback: [] };
+    const paths = { raw: rawRound, captun: captunRound, loopback: loopbackRound };
+    const titles = { raw: "raw TCP forward", captun: "captun", loopback: "Vite on loopback" };
     for (let round = 1; round <= rounds; round++) {
-      for (const path of round % 2 ? (["raw", "captun"] as const) : (["captun", "raw"] as const)) {
-        log(`page-load round ${round}: ${path === "raw" ? "raw TCP forward" : "captun"}`);
-        each[path].push(path === "raw" ? await rawRound() : await captunRound());
+      for (const path of round % 2 ? (["raw", "captun", "loopback"] as const) : (["loopback", "captun", "raw"] as const)) {
+        log(`page-load round ${round}: ${titles[path]}`);
+        each[path].push(await paths[path]());
       }
     }
     return {
@@ -233,6 +252,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       rounds,
       raw: medianVisits(each.raw),
       captun: medianVisits(each.captun),
+      loopback: medianVisits(each.loopback),
       each,
     };
   } finally {

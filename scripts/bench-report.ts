@@ -1,11 +1,13 @@
 // The table `pnpm bench` prints: one row per figure, ratios to direct loopback.
 import pc from "picocolors";
+import type { CostFigures } from "./bench-cost.ts";
 import type { MemoryFigures, PathFigures, StartFigures } from "./bench-scenarios.ts";
 
 interface Result {
   paths: Record<"direct" | "worker" | "captun", PathFigures>;
   start: StartFigures;
   memory: { captun: MemoryFigures; worker: MemoryFigures };
+  cost: CostFigures;
   extraRows: Row[];
 }
 
@@ -52,6 +54,24 @@ const rows = (r: Result): Row[] => {
       worker: r.memory.worker.workerdPeakMiB,
       captun: r.memory.captun.workerdPeakMiB,
     },
+    {
+      label: `CPU s per 64 MiB (client ${num(r.cost.library.cpuPer64MiBByProcess[0])} + workerd ${num(r.cost.library.cpuPer64MiBByProcess[1])})`,
+      unit: "s",
+      worker: r.cost.workerCpuPer64MiBSeconds,
+      captun: r.cost.library.cpuPer64MiBSeconds,
+    },
+    { label: "workerd RSS per connected tunnel", unit: "KiB", captun: r.cost.workerdPerTunnelMiB * 1024 },
+    { label: "client idle RSS, library", unit: "MiB", captun: r.cost.library.idleRssMiB },
+    { label: "client idle RSS, `captun <port>`", unit: "MiB", captun: r.cost.cli.idleRssMiB },
+    { label: "`captun <port>`: 1 KiB GET p50", unit: "ms", direct: r.paths.direct.smallGetP50Ms, captun: r.cost.cli.smallGetP50Ms },
+    {
+      label: "`captun <port>`: 64 MiB download",
+      unit: "MiB/s",
+      direct: r.paths.direct.download64MiBps,
+      captun: r.cost.cli.download64MiBps,
+      higherIsBetter: true,
+    },
+    { label: "`captun <port>`: CPU s per 64 MiB", unit: "s", captun: r.cost.cli.cpuPer64MiBSeconds },
     ...r.extraRows,
   ];
 };

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createCaptunTunnel, createOriginFetcher, type LocalServer, tunnelUrlFor } from "captun";
 import { request } from "undici";
 import { download, firstEvent, MiB, median, percentile, rssMiB, samplePeak, spawnJsonChild, upload, visitor } from "./bench-measure.ts";
-import { script } from "./bench-targets.ts";
+import { CLI, script } from "./bench-targets.ts";
 
 /** Figures measured the same way for direct, the pass-through Worker and captun. */
 export interface PathFigures {
@@ -82,7 +82,6 @@ export interface StartFigures {
   nodeSpawnMs: number;
 }
 
-const CLI = fileURLToPath(new URL("../packages/core/bin/captun.js", import.meta.url));
 const CLI_BUILT = existsSync(fileURLToPath(new URL("../packages/core/dist/cli/index.js", import.meta.url)));
 
 /** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 20 s) until it answers 200. */

@@ -6,6 +6,8 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { childPids, type JsonChild, spawnJsonChild } from "./bench-measure.ts";
 
 export const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+/** The `captun` command as installed (needs `pnpm build`). */
+export const CLI = fileURLToPath(new URL("../packages/core/bin/captun.js", import.meta.url));
 
 // The same date as the captun Worker, so both run with the same workerd behaviour.
 const COMPATIBILITY_DATE = "2026-07-01";

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import pc from "picocolors";
+import { measureCost } from "./bench-cost.ts";
 import { MiB } from "./bench-measure.ts";
 import { benchPageLoad, type PageLoadResult } from "./bench-page-load.ts";
 import { formatPageLoadTable } from "./bench-page-report.ts";
@@ -59,6 +60,8 @@ const memory = {
   captun: await measureMemory({ server: targets.captun.server, originUrl: origin }, targets.captun.workerdPid),
   worker: await measureMemory({ url: targets.passThrough.url }, targets.passThrough.workerdPid),
 };
+log("CPU and memory per tunnel; the same through `captun <port>`");
+const cost = await measureCost(targets.captun.server, origin, targets.captun.workerdPid, targets.passThrough);
 
 // Figures other parts of captun own join the table when their script is present: each exports a
 // function taking `{ serverUrl, secret, customHostname?, originUrl }` and resolving to rows.
@@ -104,6 +107,7 @@ const result = {
   paths,
   start,
   memory,
+  cost,
   extraRows,
   pageLoad,
 };

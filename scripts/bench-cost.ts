@@ -1,0 +1,171 @@
+// What a tunnel costs the machines it runs on, for `pnpm bench`: CPU seconds per 64 MiB in the
+// tunnel's processes, the client's idle memory, workerd's memory per connected tunnel, and the
+// same data-plane figures through `captun <port>` as through the library, so the CLI path is
+// seen to cost no more. Loopback only; every loop bounded.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync } from "node:fs";
+import { createCaptunTunnel, type LocalServer, startLocalServer, tunnelUrlFor } from "captun";
+import { request } from "undici";
+import { childPids, download, MiB, median, percentile, rssMiB, spawnJsonChild, visitor } from "./bench-measure.ts";
+import { CLI, script } from "./bench-targets.ts";
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+const DOWNLOADS = 3;
+const SMALL_GETS = 200;
+const IDLE_TUNNELS = 100;
+
+/** User + system CPU seconds a process has used so far (Linux). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of stat(5); the slice starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export interface ClientCost {
+  smallGetP50Ms: number;
+  download64MiBps: number;
+  /** CPU seconds of the client and workerd per 64 MiB downloaded (the local front, where Cloudflare's edge would be, not counted). */
+  cpuPer64MiBSeconds: number;
+  /** The same, per process (the client first, then workerd). */
+  cpuPer64MiBByProcess: number[];
+  /** The client's RSS after one request, before the downloads. */
+  idleRssMiB: number;
+}
+
+export interface CostFigures {
+  library: ClientCost;
+  cli: ClientCost;
+  /** workerd's CPU seconds per 64 MiB through the pass-through Worker. */
+  workerCpuPer64MiBSeconds: number;
+  /** workerd's RSS growth per connected idle tunnel. */
+  workerdPerTunnelMiB: number;
+}
+
+async function measureClient(url: string, pids: number[]): Promise<ClientCost> {
+  for (let i = 0; i < 20; i++) await download(`${url}/small`);
+  const idleRssMiB = rssMiB(pids[0]!);
+  const times: number[] = [];
+  for (let i = 0; i < SMALL_GETS; i++) times.push((await download(`${url}/small`)).totalMs);
+  times.sort((a, b) => a - b);
+  const speeds: number[] = [];
+  const cpu: number[][] = [];
+  for (let i = 0; i < DOWNLOADS; i++) {
+    const before = pids.map(cpuSeconds);
+    const { bytes, totalMs } = await download(`${url}/bytes?n=${64 * MiB}`);
+    if (bytes !== 64 * MiB) throw new Error(`GET ${url}/bytes returned ${bytes} of ${64 * MiB} bytes (truncated)`);
+    cpu.push(pids.map((pid, at) => cpuSeconds(pid) - (before[at] ?? 0)));
+    speeds.push(64 / (totalMs / 1000));
+  }
+  const byProcess = pids.map((_, at) => median(cpu.map((round) => round[at] ?? 0)));
+  return {
+    smallGetP50Ms: percentile(times, 50),
+    download64MiBps: median(speeds),
+    cpuPer64MiBSeconds: median(cpu.map((round) => round.reduce((a, b) => a + b, 0))),
+    cpuPer64MiBByProcess: byProcess,
+    idleRssMiB,
+  };
+}
+
+/** `captun <port>` for the origin, until its public URL answers (bounded: 20 s). */
+async function startCli(server: LocalServer, originUrl: string, name: string) {
+  const child = spawn(
+    process.execPath,
+    [CLI, new URL(originUrl).port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"],
+    { stdio: "ignore" },
+  );
+  const url = tunnelUrlFor(server.url, name);
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`captun exited with ${child.exitCode}`);
+    const answer = await request(`${url}/small`, { dispatcher: visitor }).catch(() => undefined);
+    await answer?.body.arrayBuffer();
+    if (answer?.statusCode === 200) {
+      return {
+        url,
+        pid: child.pid!,
+        async stop() {
+          const exited = once(child, "exit");
+          child.kill("SIGTERM");
+          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+          await exited;
+          clearTimeout(timer);
+        },
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`captun did not open ${url} within 20 s`);
+}
+
+/**
+ * A fresh local server, so memory freed by earlier downloads does not hide the growth: its
+ * workerd's RSS before and after {@link IDLE_TUNNELS} tunnels connect and answer once.
+ */
+async function workerdPerTunnel(): Promise<number> {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 500));
+  const before = new Set(childPids("workerd"));
+  await using server = await startLocalServer({ routing: "folder" });
+  const workerdPid = childPids("workerd").find((pid) => !before.has(pid));
+  if (workerdPid === undefined) throw new Error("the fresh local server's workerd was not found");
+  const first = await createCaptunTunnel({
+    url: tunnelUrlFor(server.url, "idle-first"),
+    secret: server.secret,
+    fetch: () => new Response("idle"),
+  });
+  // The first tunnel sets up the shard itself; growth is counted from there.
+  await (await request(`${first.url}/`, { dispatcher: visitor })).body.arrayBuffer();
+  await settle();
+  const base = rssMiB(workerdPid);
+  const tunnels = [first];
+  try {
+    for (let i = 0; i < IDLE_TUNNELS; i++) {
+      const tunnel = await createCaptunTunnel({
+        url: tunnelUrlFor(server.url, `idle-${i}`),
+        secret: server.secret,
+        fetch: () => new Response("idle"),
+      });
+      tunnels.push(tunnel);
+      // A request each, so every tunnel's session is fully set up in the shard.
+      const answer = await request(`${tunnel.url}/`, { dispatcher: visitor });
+      await answer.body.arrayBuffer();
+    }
+    await settle();
+    return (rssMiB(workerdPid) - base) / IDLE_TUNNELS;
+  } finally {
+    for (const tunnel of tunnels) await tunnel.close();
+  }
+}
+
+export async function measureCost(
+  server: LocalServer,
+  originUrl: string,
+  workerdPid: number | undefined,
+  passThrough: { url: string; workerdPid: number | undefined },
+): Promise<CostFigures> {
+  if (workerdPid === undefined || passThrough.workerdPid === undefined) throw new Error("workerd's PID is unknown: CPU cannot be read");
+  const library = await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(server.url, "cost-library"), server.secret, originUrl]);
+  let libraryCost: ClientCost;
+  try {
+    libraryCost = await measureClient(library.line.url as string, [library.child.pid!, workerdPid]);
+  } finally {
+    await library.stop();
+  }
+  const cli = await startCli(server, originUrl, "cost-cli");
+  let cliCost: ClientCost;
+  try {
+    cliCost = await measureClient(cli.url, [cli.pid, workerdPid]);
+  } finally {
+    await cli.stop();
+  }
+  const worker = await measureClient(passThrough.url, [passThrough.workerdPid]);
+  return {
+    library: libraryCost,
+    cli: cliCost,
+    workerCpuPer64MiBSeconds: worker.cpuPer64MiBSeconds,
+    workerdPerTunnelMiB: await workerdPerTunnel(),
+  };
+}
