@@ -4,6 +4,7 @@ import { pipeline, Readable } from "node:stream";
 import { promisify } from "node:util";
 import { constants, createGzip, gzip } from "node:zlib";
 import { webStreamFromNode } from "./_node-body.ts";
+import { responseWithBytes } from "./_whole-body.ts";
 import {
   HOP_ACCEPT_HEADER,
   HOP_CODING,
@@ -85,7 +86,7 @@ async function compressForHop(response: Response): Promise<Response> {
   if ("bytes" in read && read.bytes.byteLength < HOP_MIN_BYTES) {
     // A short chunked body: it crosses as it is, now with its length.
     headers.set("content-length", String(read.bytes.byteLength));
-    return new Response(read.bytes, init);
+    return responseWithBytes(read.bytes, init);
   }
   headers.delete("content-encoding");
   headers.delete("content-length");
@@ -95,7 +96,7 @@ async function compressForHop(response: Response): Promise<Response> {
     const compressed = await gzipWhole(read.bytes, { level: GZIP_LEVEL });
     headers.set(HOP_LENGTH_HEADER, String(read.bytes.byteLength));
     headers.set("content-length", String(compressed.byteLength));
-    return new Response(compressed, init);
+    return responseWithBytes(compressed, init);
   }
   return new Response(gzipStream(read.parts, read.rest), init);
 }

@@ -1,4 +1,5 @@
 import { INLINE_BODY_LIMIT, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
+import { wholeBodyOf } from "./_whole-body.ts";
 import { rechunk } from "./rechunk.ts";
 
 /** Statuses whose responses never carry a body. */
@@ -183,7 +184,12 @@ export function fromWireRequest(wire: WireRequest, signal?: AbortSignal): Reques
 export async function toWireResponse(response: Response, method: string, signal?: AbortSignal, framed = false): Promise<WireResponse> {
   const bodyless = method === "HEAD" || NULL_BODY_STATUSES.has(response.status);
   if (bodyless) await response.body?.cancel();
-  const body = bodyless ? null : await toWireBody(response.body, response.headers, framed);
+  const whole = bodyless ? undefined : wholeBodyOf(response);
+  const body = bodyless
+    ? null
+    : whole && whole.byteLength <= INLINE_BODY_LIMIT
+      ? whole
+      : await toWireBody(response.body, response.headers, framed);
   return {
     status: response.status,
     statusText: response.statusText,
