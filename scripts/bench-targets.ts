@@ -3,6 +3,8 @@
 import { fileURLToPath } from "node:url";
 import { type LocalServer, startLocalServer, tunnelUrlFor } from "captun";
 import { Log, LogLevel, Miniflare } from "miniflare";
+// Not in captun's public entry: the local server's stand-in for Cloudflare's edge, from source.
+import { startLocalFront } from "../packages/core/src/_local-front.ts";
 import { childPids, type JsonChild, spawnJsonChild } from "./bench-measure.ts";
 
 export const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
@@ -51,12 +53,16 @@ export async function startTargets(): Promise<Targets> {
         bindings: { ORIGIN: originUrl },
         cf: false,
         log: new Log(LogLevel.WARN),
-        // Its own socket, as the local server's front uses (not Miniflare's entry worker).
+        // Its own socket, as the local server uses (not Miniflare's entry worker).
         unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       });
       cleanups.push(() => mf.dispose());
       await mf.ready;
-      return (await mf.unsafeGetDirectURL()).href.replace(/\/$/, "");
+      // Behind the same front as the local server (where Cloudflare's edge would be for both), so
+      // the captun column's difference is the tunnel's own cost.
+      const front = await startLocalFront("127.0.0.1", 0, Number((await mf.unsafeGetDirectURL()).port));
+      cleanups.push(() => front.close());
+      return `http://127.0.0.1:${front.port}`;
     });
 
     const server = await newWorkerd(() => startLocalServer({ routing: "folder" }));

@@ -19,6 +19,10 @@ const MAX_HEADER_BYTES = 256 * 1024;
  * keeps idle connections open far longer.
  */
 const KEEP_ALIVE_MS = 300_000;
+/** Headers a visitor's `Connection` may name without the front dropping them. */
+const FRAMING_HEADERS = new Set(["host", "content-length", "transfer-encoding"]);
+/** How long a kept-alive connection to workerd may sit idle before the front closes it. */
+const UPSTREAM_IDLE_MS = 1_000;
 
 /**
  * What sits where Cloudflare's edge would, in front of the local server's workerd: it sets
@@ -34,39 +38,58 @@ export interface LocalFront {
 
 export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
   // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
-  // No keep-alive either: workerd closes idle connections on its own schedule, and a request sent
-  // on one it is closing fails (ECONNRESET) with nothing to retry safely. A loopback connect is cheap.
-  const agent = new Agent({ keepAlive: false });
+  // Body-less requests (most of a page's) reuse kept-alive connections: a fresh loopback
+  // connection per request cost ~0.5 ms. workerd closes idle connections on its own schedule, so
+  // one may close just as a request goes out on it; a body-less request is then sent once more on
+  // a new connection (nothing of it reached the Worker). Idle ones are dropped after a second.
+  const reusing = new Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_MS });
+  // A request with a body cannot be sent twice (its bytes are gone), so it gets its own connection.
+  const fresh = new Agent({ keepAlive: false });
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
-    const upstream = httpRequest(
-      {
-        host: "127.0.0.1",
-        port: upstreamPort,
-        method: req.method,
-        path: req.url,
-        headers: upstreamHeaders(req) as unknown as OutgoingHttpHeaders,
-        agent,
-        maxHeaderSize: MAX_HEADER_BYTES,
-        setHost: false,
-      },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
-        // A cut-off answer must reach the visitor as a cut-off connection, not a clean end.
-        pipeline(answer, res, (error) => error && res.destroy());
-      },
-    );
-    upstream.setNoDelay(true);
-    upstream.on("error", () => {
-      if (!res.headersSent)
-        res
-          .writeHead(502, { "content-type": "text/plain; charset=utf-8", [ERROR_HEADER]: "server-unreachable" })
-          .end("502 Bad Gateway: the local captun server is not answering.\n");
-      else res.destroy();
-    });
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    pipeline(req, upstream, (error) => error && upstream.destroy());
+    const bodyless = req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined;
+    const headers = upstreamHeaders(req) as unknown as OutgoingHttpHeaders;
+    const forward = (agent: Agent, mayResend: boolean) => {
+      const upstream = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: upstreamPort,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent,
+          maxHeaderSize: MAX_HEADER_BYTES,
+          setHost: false,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+          // A cut-off answer must reach the visitor as a cut-off connection, not a clean end.
+          pipeline(answer, res, (error) => error && res.destroy());
+        },
+      );
+      upstream.setNoDelay(true);
+      upstream.on("error", (error: NodeJS.ErrnoException) => {
+        if (mayResend && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent) {
+          forward(fresh, false).end();
+          return;
+        }
+        if (!res.headersSent)
+          res
+            .writeHead(502, { "content-type": "text/plain; charset=utf-8", [ERROR_HEADER]: "server-unreachable" })
+            .end("502 Bad Gateway: the local captun server is not answering.\n");
+        else res.destroy();
+      });
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+      return upstream;
+    };
+    if (bodyless) {
+      req.resume();
+      forward(reusing, true).end();
+    } else {
+      const upstream = forward(fresh, false);
+      pipeline(req, upstream, (error) => error && upstream.destroy());
+    }
   });
   // Upgraded sockets leave the HTTP server's bookkeeping: close() must end them itself.
   const upgraded = new Set<Socket>();
@@ -75,7 +98,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     socket.once("close", () => upgraded.delete(socket));
     const upstream = connect(upstreamPort, "127.0.0.1", () => {
       const lines = [`${req.method} ${req.url} HTTP/1.1`];
-      const headers = upstreamHeaders(req);
+      const headers = upstreamHeaders(req, true);
       for (const [name, value] of headers) lines.push(`${name}: ${value}`);
       upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
       if (head.length > 0) upstream.write(head);
@@ -104,19 +127,34 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
       server.closeAllConnections();
       for (const socket of upgraded) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
-      agent.destroy();
+      reusing.destroy();
+      fresh.destroy();
     },
   };
 }
 
-/** The visitor's headers as sent (names, order, repeats), with the address overwritten. */
-function upstreamHeaders(req: IncomingMessage): [string, string][] {
+/**
+ * The visitor's headers as sent (names, order, repeats), with the address overwritten. For a
+ * plain request, `Connection` and the headers it names describe the visitor's connection, not the
+ * front's to workerd (a visitor's `Connection: close` would close a kept-alive one), so they stay
+ * here, as at any proxy; an upgrade keeps them (`Connection: Upgrade` is the upgrade).
+ */
+function upstreamHeaders(req: IncomingMessage, upgrade = false): [string, string][] {
   const headers: [string, string][] = [];
   const raw = req.rawHeaders;
+  const hopByHop = new Set(["keep-alive"]);
+  if (!upgrade) {
+    hopByHop.add("connection");
+    for (const token of (req.headers.connection ?? "").split(",")) {
+      const named = token.trim().toLowerCase();
+      // A visitor naming the headers that frame the request must not get them dropped: its body would then be read as another request.
+      if (!FRAMING_HEADERS.has(named)) hopByHop.add(named);
+    }
+  }
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (lower === "cf-connecting-ip" || lower.startsWith("mf-") || lower === "keep-alive") continue;
+    if (lower === "cf-connecting-ip" || lower.startsWith("mf-") || hopByHop.has(lower)) continue;
     headers.push([name, raw[i + 1]!]);
   }
   const address = req.socket.remoteAddress ?? "";
