@@ -99,13 +99,39 @@ export function formatTable(r: Result): string {
   const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => (cells[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ");
-  const gap = r.paths.captun.smallGetP50Ms - r.paths.worker.smallGetP50Ms;
-  return [
-    "",
-    pc.bold(line(header)),
-    ...body.map(line),
-    "",
-    `captun 1 KiB GET p50 is ${gap >= 0 ? "+" : ""}${gap.toFixed(2)} ms over the pass-through Worker`,
-    "",
-  ].join("\n");
+  return ["", pc.bold(line(header)), ...body.map(line), "", ...targetLines(r), ""].join("\n");
 }
+
+/** Issue 15's data-plane targets, each with where this run landed. */
+function targetLines(r: Result): string[] {
+  const { direct, worker, captun } = r.paths;
+  const gap = captun.smallGetP50Ms - worker.smallGetP50Ms;
+  const targets: [string, string, boolean][] = [
+    [
+      "1 KiB GET p50 ≤ pass-through Worker + 0.8 ms",
+      `${gap >= 0 ? "+" : ""}${gap.toFixed(2)} ms (\`captun <port>\`: ${signed(r.cost.cli.smallGetP50Ms - worker.smallGetP50Ms)} ms)`,
+      gap <= 0.8,
+    ],
+    [
+      "64 MiB download ≥ 1/3 of direct",
+      `1/${(direct.download64MiBps / captun.download64MiBps).toFixed(1)}`,
+      captun.download64MiBps * 3 >= direct.download64MiBps,
+    ],
+    [
+      "16 MiB upload ≤ 3.5× direct's time",
+      `${(direct.upload16MiBps / captun.upload16MiBps).toFixed(1)}×`,
+      direct.upload16MiBps / captun.upload16MiBps <= 3.5,
+    ],
+    ["tunnel CPU ≤ 0.2 s per 64 MiB", `${r.cost.library.cpuPer64MiBSeconds.toFixed(2)} s`, r.cost.library.cpuPer64MiBSeconds <= 0.2],
+    [
+      "`captun <port>` costs no more than the library",
+      `${r.cost.cli.cpuPer64MiBSeconds.toFixed(2)} s vs ${r.cost.library.cpuPer64MiBSeconds.toFixed(2)} s per 64 MiB`,
+      r.cost.cli.cpuPer64MiBSeconds <= r.cost.library.cpuPer64MiBSeconds * 1.1,
+    ],
+    ["client idle RSS ≤ 60 MiB", `${r.cost.library.idleRssMiB.toFixed(0)} MiB`, r.cost.library.idleRssMiB <= 60],
+  ];
+  const width = Math.max(...targets.map(([what]) => what.length));
+  return targets.map(([what, value, met]) => `${what.padEnd(width)}  ${value}  ${met ? pc.green("met") : pc.yellow("not met")}`);
+}
+
+const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
