@@ -38,16 +38,21 @@ export interface LocalFront {
 
 export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
   // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
-  // Body-less requests (most of a page's) reuse kept-alive connections: a fresh loopback
-  // connection per request cost ~0.5 ms. workerd closes idle connections on its own schedule, so
-  // one may close just as a request goes out on it; a body-less request is then sent once more on
-  // a new connection (nothing of it reached the Worker). Idle ones are dropped after a second.
+  // Body-less GET, HEAD and OPTIONS requests (most of a page's) reuse kept-alive connections: a
+  // fresh loopback connection per request cost ~0.5 ms. workerd closes idle connections on its own
+  // schedule, so one may close just as a request goes out on it; such a request is then sent once
+  // more on a new connection, as browsers do. Idle ones are dropped after a second.
   const reusing = new Agent({ keepAlive: true, timeout: UPSTREAM_IDLE_MS });
-  // A request with a body cannot be sent twice (its bytes are gone), so it gets its own connection.
+  // Any other request (a body's bytes are gone once sent; a POST must not run twice) gets its own connection.
   const fresh = new Agent({ keepAlive: false });
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
-    const bodyless = req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined;
+    // Only a safe request without a body may be sent twice; everything else gets its own connection.
+    const resendable =
+      (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") &&
+      req.headers["content-length"] === undefined &&
+      req.headers["transfer-encoding"] === undefined;
     const headers = upstreamHeaders(req) as unknown as OutgoingHttpHeaders;
+    let visitorLeft = false;
     const forward = (agent: Agent, mayResend: boolean) => {
       const upstream = httpRequest(
         {
@@ -68,7 +73,8 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
       );
       upstream.setNoDelay(true);
       upstream.on("error", (error: NodeJS.ErrnoException) => {
-        if (mayResend && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent) {
+        // Not when the visitor left: that destroyed this request on purpose (and it may have reached the Worker).
+        if (mayResend && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !visitorLeft) {
           forward(fresh, false).end();
           return;
         }
@@ -79,11 +85,13 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
         else res.destroy();
       });
       res.on("close", () => {
-        if (!res.writableFinished) upstream.destroy();
+        if (res.writableFinished) return;
+        visitorLeft = true;
+        upstream.destroy();
       });
       return upstream;
     };
-    if (bodyless) {
+    if (resendable) {
       req.resume();
       forward(reusing, true).end();
     } else {
