@@ -5,10 +5,10 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
-import { createCaptunTunnel, type LocalServer, startLocalServer, tunnelUrlFor } from "captun";
+import { createCaptunTunnel, startLocalServer, tunnelUrlFor } from "captun";
 import { request } from "undici";
 import { childPids, download, MiB, median, percentile, rssMiB, spawnJsonChild, visitor } from "./bench-measure.ts";
-import { CLI, script } from "./bench-targets.ts";
+import { type BenchServer, CLI, script } from "./bench-targets.ts";
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -27,10 +27,12 @@ function cpuSeconds(pid: number): number {
 export interface ClientCost {
   smallGetP50Ms: number;
   download64MiBps: number;
-  /** CPU seconds of the client and workerd per 64 MiB downloaded (the local front, where Cloudflare's edge would be, not counted). */
+  /** CPU seconds per 64 MiB downloaded in the tunnel's processes: the client and workerd (for the pass-through Worker, workerd). */
   cpuPer64MiBSeconds: number;
-  /** The same, per process (the client first, then workerd). */
+  /** The same, per process, in that order. */
   cpuPer64MiBByProcess: number[];
+  /** CPU seconds per 64 MiB of the server's node:http front, the local stand-in for Cloudflare's edge (which both paths have). */
+  frontCpuPer64MiBSeconds: number;
   /** The client's RSS after one request, before the downloads. */
   idleRssMiB: number;
 }
@@ -38,13 +40,14 @@ export interface ClientCost {
 export interface CostFigures {
   library: ClientCost;
   cli: ClientCost;
-  /** workerd's CPU seconds per 64 MiB through the pass-through Worker. */
-  workerCpuPer64MiBSeconds: number;
+  /** The same figures through the pass-through Worker. */
+  worker: ClientCost;
   /** workerd's RSS growth per connected idle tunnel. */
   workerdPerTunnelMiB: number;
 }
 
-async function measureClient(url: string, pids: number[]): Promise<ClientCost> {
+async function measureClient(url: string, tunnelPids: number[], frontPid: number): Promise<ClientCost> {
+  const pids = [...tunnelPids, frontPid];
   for (let i = 0; i < 20; i++) await download(`${url}/small`);
   const idleRssMiB = rssMiB(pids[0]!);
   const times: number[] = [];
@@ -59,18 +62,19 @@ async function measureClient(url: string, pids: number[]): Promise<ClientCost> {
     cpu.push(pids.map((pid, at) => cpuSeconds(pid) - (before[at] ?? 0)));
     speeds.push(64 / (totalMs / 1000));
   }
-  const byProcess = pids.map((_, at) => median(cpu.map((round) => round[at] ?? 0)));
+  const tunnel = cpu.map((round) => round.slice(0, tunnelPids.length));
   return {
     smallGetP50Ms: percentile(times, 50),
     download64MiBps: median(speeds),
-    cpuPer64MiBSeconds: median(cpu.map((round) => round.reduce((a, b) => a + b, 0))),
-    cpuPer64MiBByProcess: byProcess,
+    cpuPer64MiBSeconds: median(tunnel.map((round) => round.reduce((a, b) => a + b, 0))),
+    cpuPer64MiBByProcess: tunnelPids.map((_, at) => median(tunnel.map((round) => round[at] ?? 0))),
+    frontCpuPer64MiBSeconds: median(cpu.map((round) => round[tunnelPids.length] ?? 0)),
     idleRssMiB,
   };
 }
 
 /** `captun <port>` for the origin, until its public URL answers (bounded: 20 s). */
-async function startCli(server: LocalServer, originUrl: string, name: string) {
+async function startCli(server: BenchServer, originUrl: string, name: string) {
   const child = spawn(
     process.execPath,
     [CLI, new URL(originUrl).port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"],
@@ -141,31 +145,31 @@ async function workerdPerTunnel(): Promise<number> {
 }
 
 export async function measureCost(
-  server: LocalServer,
+  server: BenchServer,
   originUrl: string,
-  workerdPid: number | undefined,
-  passThrough: { url: string; workerdPid: number | undefined },
+  passThrough: { url: string; pid: number; workerdPid: number | undefined },
 ): Promise<CostFigures> {
+  const workerdPid = server.workerdPid;
   if (workerdPid === undefined || passThrough.workerdPid === undefined) throw new Error("workerd's PID is unknown: CPU cannot be read");
   const library = await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(server.url, "cost-library"), server.secret, originUrl]);
   let libraryCost: ClientCost;
   try {
-    libraryCost = await measureClient(library.line.url as string, [library.child.pid!, workerdPid]);
+    libraryCost = await measureClient(library.line.url as string, [library.child.pid!, workerdPid], server.pid);
   } finally {
     await library.stop();
   }
   const cli = await startCli(server, originUrl, "cost-cli");
   let cliCost: ClientCost;
   try {
-    cliCost = await measureClient(cli.url, [cli.pid, workerdPid]);
+    cliCost = await measureClient(cli.url, [cli.pid, workerdPid], server.pid);
   } finally {
     await cli.stop();
   }
-  const worker = await measureClient(passThrough.url, [passThrough.workerdPid]);
+  const worker = await measureClient(passThrough.url, [passThrough.workerdPid], passThrough.pid);
   return {
     library: libraryCost,
     cli: cliCost,
-    workerCpuPer64MiBSeconds: worker.cpuPer64MiBSeconds,
+    worker,
     workerdPerTunnelMiB: await workerdPerTunnel(),
   };
 }

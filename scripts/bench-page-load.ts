@@ -10,7 +10,7 @@ import { type ClientRequest, get, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startLocalServer, tunnelUrlFor } from "captun";
+import { tunnelUrlFor } from "captun";
 import pc from "picocolors";
 import type { Browser } from "playwright-core";
 // Runtime-neutral and not in the Node entry (captun/internal is the Worker's): taken from source.
@@ -21,7 +21,7 @@ import { median } from "./bench-measure.ts";
 import { generatePageApp } from "./bench-page-app.ts";
 import type { LaptopMessage } from "./bench-page-laptop.ts";
 import { formatPageLoadTable } from "./bench-page-report.ts";
-import { script } from "./bench-targets.ts";
+import { script, startServer } from "./bench-targets.ts";
 
 const playground = new URL("../playgrounds/vite/", import.meta.url);
 const NAME = "bench-page";
@@ -133,7 +133,9 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
   const { chromium } = (await import(
     new URL("node_modules/playwright-core/index.mjs", playground).href
   )) as typeof import("playwright-core");
-  await using server = await startLocalServer({ routing: "subdomain" });
+  // In its own process, as `captun server` runs: its front does not share the edge's event loop.
+  const { child: serverProcess, server } = await startServer("captun", "subdomain");
+  await using _server = { [Symbol.asyncDispose]: serverProcess.stop };
   await using links = forkHelper("bench-link.ts");
   await using edge = edgeMode === "h2" ? await startEdge(server.url) : undefined;
   let browser: Browser | undefined;
@@ -200,7 +202,7 @@ export async function benchPageLoad(options: PageLoadOptions = {}): Promise<Page
       const { url } = await ask<{ url: string }>(laptop, { op: "start", root });
       try {
         await waitForPage(url);
-        const nothing = async (): Promise<LinkCounts> => ({ up: 0, down: 0 });
+        const nothing = async (): Promise<LinkCounts> => ({ up: 0, down: 0, connections: 0, peakQueued: 0 });
         return await measure(laptop, url, nothing);
       } finally {
         await ask(laptop, { op: "close" }).catch(() => {});

@@ -22,6 +22,7 @@ interface Row {
 }
 
 const rows = (r: Result): Row[] => {
+  const cpu = (at: number) => num(r.cost.library.cpuPer64MiBByProcess[at]);
   const p = (key: keyof PathFigures, label: string, unit: string, higherIsBetter = false): Row => ({
     label,
     unit,
@@ -55,10 +56,16 @@ const rows = (r: Result): Row[] => {
       captun: r.memory.captun.workerdPeakMiB,
     },
     {
-      label: `CPU s per 64 MiB (client ${num(r.cost.library.cpuPer64MiBByProcess[0])} + workerd ${num(r.cost.library.cpuPer64MiBByProcess[1])})`,
+      label: `tunnel CPU s per 64 MiB (client ${cpu(0)} + workerd ${cpu(1)})`,
       unit: "s",
-      worker: r.cost.workerCpuPer64MiBSeconds,
+      worker: r.cost.worker.cpuPer64MiBSeconds,
       captun: r.cost.library.cpuPer64MiBSeconds,
+    },
+    {
+      label: "the local front's CPU s per 64 MiB (edge stand-in)",
+      unit: "s",
+      worker: r.cost.worker.frontCpuPer64MiBSeconds,
+      captun: r.cost.library.frontCpuPer64MiBSeconds,
     },
     { label: "workerd RSS per connected tunnel", unit: "KiB", captun: r.cost.workerdPerTunnelMiB * 1024 },
     { label: "client idle RSS, library", unit: "MiB", captun: r.cost.library.idleRssMiB },
@@ -71,7 +78,7 @@ const rows = (r: Result): Row[] => {
       captun: r.cost.cli.download64MiBps,
       higherIsBetter: true,
     },
-    { label: "`captun <port>`: CPU s per 64 MiB", unit: "s", captun: r.cost.cli.cpuPer64MiBSeconds },
+    { label: "`captun <port>`: tunnel CPU s per 64 MiB", unit: "s", captun: r.cost.cli.cpuPer64MiBSeconds },
     ...r.extraRows,
   ];
 };
@@ -125,8 +132,9 @@ function targetLines(r: Result): string[] {
     ["tunnel CPU ≤ 0.2 s per 64 MiB", `${r.cost.library.cpuPer64MiBSeconds.toFixed(2)} s`, r.cost.library.cpuPer64MiBSeconds <= 0.2],
     [
       "`captun <port>` costs no more than the library",
-      `${r.cost.cli.cpuPer64MiBSeconds.toFixed(2)} s vs ${r.cost.library.cpuPer64MiBSeconds.toFixed(2)} s per 64 MiB`,
-      r.cost.cli.cpuPer64MiBSeconds <= r.cost.library.cpuPer64MiBSeconds * 1.1,
+      `client ${clientCpu(r.cost.cli)} s vs ${clientCpu(r.cost.library)} s per 64 MiB`,
+      // CPU is read in 10 ms ticks: within one tick counts as the same.
+      (r.cost.cli.cpuPer64MiBByProcess[0] ?? 0) <= (r.cost.library.cpuPer64MiBByProcess[0] ?? 0) + 0.01,
     ],
     ["client idle RSS ≤ 60 MiB", `${r.cost.library.idleRssMiB.toFixed(0)} MiB`, r.cost.library.idleRssMiB <= 60],
   ];
@@ -134,4 +142,5 @@ function targetLines(r: Result): string[] {
   return targets.map(([what, value, met]) => `${what.padEnd(width)}  ${value}  ${met ? pc.green("met") : pc.yellow("not met")}`);
 }
 
+const clientCpu = (cost: CostFigures["library"]) => (cost.cpuPer64MiBByProcess[0] ?? Number.NaN).toFixed(2);
 const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;

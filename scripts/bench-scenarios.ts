@@ -3,10 +3,10 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createCaptunTunnel, createOriginFetcher, type LocalServer, tunnelUrlFor } from "captun";
+import { createCaptunTunnel, createOriginFetcher, tunnelUrlFor } from "captun";
 import { request } from "undici";
 import { download, firstEvent, MiB, median, percentile, rssMiB, samplePeak, spawnJsonChild, upload, visitor } from "./bench-measure.ts";
-import { CLI, script } from "./bench-targets.ts";
+import { type BenchServer, CLI, script } from "./bench-targets.ts";
 
 /** Figures measured the same way for direct, the pass-through Worker and captun. */
 export interface PathFigures {
@@ -85,7 +85,7 @@ export interface StartFigures {
 const CLI_BUILT = existsSync(fileURLToPath(new URL("../packages/core/dist/cli/index.js", import.meta.url)));
 
 /** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 20 s) until it answers 200. */
-async function cliStart(server: LocalServer, originUrl: string, name: string): Promise<number> {
+async function cliStart(server: BenchServer, originUrl: string, name: string): Promise<number> {
   const start = performance.now();
   const port = new URL(originUrl).port;
   const child = spawn(process.execPath, [CLI, port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"], {
@@ -109,7 +109,7 @@ async function cliStart(server: LocalServer, originUrl: string, name: string): P
   }
 }
 
-export async function measureStart(server: LocalServer, originUrl: string): Promise<StartFigures> {
+export async function measureStart(server: BenchServer, originUrl: string): Promise<StartFigures> {
   const inProcess: number[] = [];
   const spawned: number[] = [];
   const bare: number[] = [];
@@ -180,7 +180,7 @@ export interface MemoryFigures {
  * server, the same through the pass-through Worker at `url`.
  */
 export async function measureMemory(
-  target: { server: LocalServer; originUrl: string } | { url: string },
+  target: { server: BenchServer; originUrl: string } | { url: string },
   workerdPid: number | undefined,
 ): Promise<MemoryFigures> {
   const client =

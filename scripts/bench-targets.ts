@@ -1,36 +1,41 @@
 // What `pnpm bench` compares: the origin, a plain pass-through Worker (the floor for anything
 // served by a Worker), and captun (the local server with a client in its own process).
 import { fileURLToPath } from "node:url";
-import { type LocalServer, startLocalServer, tunnelUrlFor } from "captun";
-import { Log, LogLevel, Miniflare } from "miniflare";
-// Not in captun's public entry: the local server's stand-in for Cloudflare's edge, from source.
-import { startLocalFront } from "../packages/core/src/_local-front.ts";
-import { childPids, type JsonChild, spawnJsonChild } from "./bench-measure.ts";
+import { tunnelUrlFor } from "captun";
+import { type JsonChild, spawnJsonChild } from "./bench-measure.ts";
 
 export const script = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 /** The `captun` command as installed (needs `pnpm build`). */
 export const CLI = fileURLToPath(new URL("../packages/core/bin/captun.js", import.meta.url));
 
-// The same date as the captun Worker, so both run with the same workerd behaviour.
-const COMPATIBILITY_DATE = "2026-07-01";
-
-const PASS_THROUGH_WORKER = `export default {
-  fetch(request, env) {
-    const url = new URL(request.url);
-    return fetch(new Request(env.ORIGIN + url.pathname + url.search, request));
-  },
-};`;
+/** A server the benchmark's visitors reach: what `captun server` prints (URL, secret), and its processes. */
+export interface BenchServer {
+  url: string;
+  secret: string;
+  customHostname?: string;
+  /** The server's own process (its front), and its workerd. */
+  pid: number;
+  workerdPid: number | undefined;
+}
 
 export interface Targets extends AsyncDisposable {
   origin: JsonChild;
-  passThrough: { url: string; workerdPid: number | undefined };
-  captun: { server: LocalServer; client: JsonChild; url: string; workerdPid: number | undefined };
+  passThrough: { url: string; pid: number; workerdPid: number | undefined };
+  captun: { server: BenchServer; client: JsonChild; url: string; workerdPid: number | undefined };
 }
 
-async function newWorkerd<T>(start: () => Promise<T>): Promise<{ value: T; pid: number | undefined }> {
-  const before = new Set(childPids("workerd"));
-  const value = await start();
-  return { value, pid: childPids("workerd").find((pid) => !before.has(pid)) };
+/** `captun`: the local server with `argument` routing (default folder); `worker`: the pass-through Worker for the origin at `argument`. */
+export async function startServer(kind: "captun" | "worker", argument = ""): Promise<{ child: JsonChild; server: BenchServer }> {
+  const child = await spawnJsonChild(script("bench-server.ts"), [kind, argument], 60_000);
+  const line = child.line as unknown as { url: string; secret?: string; customHostname?: string; workerdPid?: number };
+  const server = {
+    url: line.url,
+    secret: line.secret ?? "",
+    customHostname: line.customHostname,
+    pid: child.child.pid!,
+    workerdPid: line.workerdPid,
+  };
+  return { child, server };
 }
 
 export async function startTargets(): Promise<Targets> {
@@ -42,42 +47,21 @@ export async function startTargets(): Promise<Targets> {
     const origin = await spawnJsonChild(script("bench-origin.ts"), []);
     cleanups.push(origin.stop);
     const originUrl = origin.line.url as string;
-
-    const passThrough = await newWorkerd(async () => {
-      const mf = new Miniflare({
-        host: "127.0.0.1",
-        port: 0,
-        modules: true,
-        script: PASS_THROUGH_WORKER,
-        compatibilityDate: COMPATIBILITY_DATE,
-        bindings: { ORIGIN: originUrl },
-        cf: false,
-        log: new Log(LogLevel.WARN),
-        // Its own socket, as the local server uses (not Miniflare's entry worker).
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      });
-      cleanups.push(() => mf.dispose());
-      await mf.ready;
-      // Behind the same front as the local server (where Cloudflare's edge would be for both), so
-      // the captun column's difference is the tunnel's own cost.
-      const front = await startLocalFront("127.0.0.1", 0, Number((await mf.unsafeGetDirectURL()).port));
-      cleanups.push(() => front.close());
-      return `http://127.0.0.1:${front.port}`;
-    });
-
-    const server = await newWorkerd(() => startLocalServer({ routing: "folder" }));
-    cleanups.push(() => server.value.close());
+    const passThrough = await startServer("worker", originUrl);
+    cleanups.push(passThrough.child.stop);
+    const captun = await startServer("captun");
+    cleanups.push(captun.child.stop);
     const client = await spawnJsonChild(script("bench-client.ts"), [
-      tunnelUrlFor(server.value.url, "bench"),
-      server.value.secret,
+      tunnelUrlFor(captun.server.url, "bench"),
+      captun.server.secret,
       originUrl,
     ]);
     cleanups.push(client.stop);
 
     return {
       origin,
-      passThrough: { url: passThrough.value, workerdPid: passThrough.pid },
-      captun: { server: server.value, client, url: client.line.url as string, workerdPid: server.pid },
+      passThrough: { url: passThrough.server.url, pid: passThrough.server.pid, workerdPid: passThrough.server.workerdPid },
+      captun: { server: captun.server, client, url: client.line.url as string, workerdPid: captun.server.workerdPid },
       [Symbol.asyncDispose]: dispose,
     };
   } catch (error) {

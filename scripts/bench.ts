@@ -61,7 +61,7 @@ const memory = {
   worker: await measureMemory({ url: targets.passThrough.url }, targets.passThrough.workerdPid),
 };
 log("CPU and memory per tunnel; the same through `captun <port>`");
-const cost = await measureCost(targets.captun.server, origin, targets.captun.workerdPid, targets.passThrough);
+const cost = await measureCost(targets.captun.server, origin, targets.passThrough);
 
 // Figures other parts of captun own join the table when their script is present: each exports a
 // function taking `{ serverUrl, secret, customHostname?, originUrl }` and resolving to rows.
