@@ -51,8 +51,13 @@ export const STREAM_WINDOW = 2 * 1024 * 1024;
 export const CONNECTION_BUDGET = 16 * 1024 * 1024;
 /** Largest data payload in one frame; bigger chunks are split (workerd closes a session on a 32 MiB message). */
 export const MAX_FRAME_BYTES = 256 * 1024;
-/** Grants smaller than this wait for the reader to consume more, so credit costs few frames (at most INITIAL_CREDIT, or a stream over budget could never be granted any). */
-const MIN_GRANT = 128 * 1024;
+/**
+ * Grants smaller than this wait for the reader to consume more, so credit costs few frames: half
+ * the window, one grant per MiB read (each frame costs both processes a message).
+ */
+const MIN_GRANT = STREAM_WINDOW / 2;
+/** The least grant past the connection's budget (at most INITIAL_CREDIT, or such a stream could never be granted any). */
+const MIN_GRANT_OVER_BUDGET = 128 * 1024;
 
 const HEADER_BYTES = 9;
 const MARK = 0xffffffff;
@@ -266,10 +271,14 @@ export class BodyFrames {
     if (stream.end || this.#closed) return;
     const unread = stream.queued + stream.outstanding;
     let room = STREAM_WINDOW - unread;
+    let least = MIN_GRANT;
     // Past the connection's budget a stream still gets its initial credit: a reader elsewhere that
     // stopped must not stall this one.
-    if (this.#unread + room > CONNECTION_BUDGET) room = Math.max(INITIAL_CREDIT - unread, CONNECTION_BUDGET - this.#unread);
-    if (room < MIN_GRANT) return;
+    if (this.#unread + room > CONNECTION_BUDGET) {
+      room = Math.max(INITIAL_CREDIT - unread, CONNECTION_BUDGET - this.#unread);
+      least = MIN_GRANT_OVER_BUDGET;
+    }
+    if (room < least) return;
     stream.outstanding += room;
     this.#unread += room;
     const message = header(FrameKind.credit, id);
