@@ -350,10 +350,19 @@ export class BodyFrames {
         carry = take(carry);
         // Chunks already queued join this message, as fragments where the socket sends parts
         // without copying (Node): a Worker then handles one message per 256 KiB, not per 64 KiB.
+        let waited = false;
         while (this.#batch && !carry && size < room) {
           const next = reader.read();
           // A queued chunk settles `next` before this already-resolved marker gets its turn.
-          const ready = await Promise.race([next, NOT_READY]);
+          let ready = await Promise.race([next, NOT_READY]);
+          if (ready === NOT_READY_VALUE && !waited) {
+            // Once per message, let the event loop finish the socket reads it is in the middle
+            // of: they arrive one callback (and one microtask turn) at a time, so without this a
+            // message rarely holds more than one origin chunk.
+            waited = true;
+            await new Promise((resolve) => setImmediate(resolve));
+            ready = await Promise.race([next, NOT_READY]);
+          }
           if (ready === NOT_READY_VALUE || ready.done || stream.cancelled) {
             ahead = next;
             break;
