@@ -64,6 +64,20 @@ const MARK = 0xffffffff;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 
+/**
+ * Bytes a body's source may leave free in front of a chunk for the frame's header (mark the chunk
+ * with {@link withFrameHeadroom}): a sender that joins parts into one message (workerd) then
+ * writes the header there and sends the chunk as it is, instead of allocating and copying a frame.
+ */
+export const FRAME_HEADROOM = HEADER_BYTES;
+const headroom = new WeakSet<Uint8Array>();
+
+/** Marks `chunk` as having {@link FRAME_HEADROOM} free bytes of its buffer right before it. */
+export function withFrameHeadroom(chunk: Uint8Array): Uint8Array {
+  if (chunk.byteOffset >= FRAME_HEADROOM) headroom.add(chunk);
+  return chunk;
+}
+
 export function isFramedBody(body: unknown): body is FramedBody {
   return typeof body === "object" && body !== null && !(body instanceof Uint8Array) && typeof (body as FramedBody).frames === "number";
 }
@@ -340,6 +354,7 @@ export class BodyFrames {
         if (stream.cancelled) break;
         const room = Math.min(stream.credit, MAX_FRAME_BYTES);
         const parts = [header(FrameKind.data, id)];
+        const roomy = !this.#batch && headroom.has(carry);
         let size = 0;
         const take = (bytes: Uint8Array): Uint8Array | undefined => {
           const n = Math.min(bytes.byteLength, room - size);
@@ -370,7 +385,7 @@ export class BodyFrames {
           carry = take(toBytes(ready.value));
         }
         if (stream.cancelled) break;
-        this.#sendFrame(parts);
+        this.#sendFrame(roomy && parts.length === 2 ? inPlace(parts[0] as Uint8Array, parts[1] as Uint8Array) : parts);
         stream.credit -= size;
       }
       // Cancelled by the receiver or by the session's end: tell the receiver this id is done.
@@ -390,6 +405,13 @@ export class BodyFrames {
       this.close(error instanceof Error ? error : new Error(String(error)));
     }
   }
+}
+
+/** One message of `head` and `data`, written into the headroom in front of `data` (see {@link withFrameHeadroom}). */
+function inPlace(head: Uint8Array, data: Uint8Array): Uint8Array[] {
+  const frame = new Uint8Array(data.buffer, data.byteOffset - head.byteLength, head.byteLength + data.byteLength);
+  frame.set(head);
+  return [frame];
 }
 
 const NOT_READY_VALUE = Symbol("not ready");
