@@ -52,10 +52,11 @@ export const CONNECTION_BUDGET = 16 * 1024 * 1024;
 /** Largest data payload in one frame; bigger chunks are split (workerd closes a session on a 32 MiB message). */
 export const MAX_FRAME_BYTES = 256 * 1024;
 /**
- * Grants smaller than this wait for the reader to consume more, so credit costs few frames: half
- * the window, one grant per MiB read (each frame costs both processes a message).
+ * Grants smaller than this wait for the reader to consume more, so credit costs few frames (each
+ * one a message both processes handle): one per 512 KiB read, while ~3/4 of the window stays in
+ * flight for links with a real round trip.
  */
-const MIN_GRANT = STREAM_WINDOW / 2;
+const MIN_GRANT = STREAM_WINDOW / 4;
 /** The least grant past the connection's budget (at most INITIAL_CREDIT, or such a stream could never be granted any). */
 const MIN_GRANT_OVER_BUDGET = 128 * 1024;
 
