@@ -54,7 +54,8 @@ export function webStreamFromNode(readable: Readable): ReadableStream<Uint8Array
     awake();
   });
   readable.once("error", (error) => {
-    if (finished) return;
+    // After "end" every byte is queued: the body is complete whatever the socket does next.
+    if (finished || ended) return;
     stop();
     observation.end("error", error);
     control?.error(error);

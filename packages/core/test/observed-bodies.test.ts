@@ -2,7 +2,10 @@
 // arrive exact and recorded, and watching them adds no stream stage (_body-tap.ts), so
 // `captun <port>` costs what the library costs per byte.
 import { createHash, randomBytes } from "node:crypto";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BodyOutcome, observeBody } from "../src/_body-tap.ts";
+import { webStreamFromNode } from "../src/_node-body.ts";
 import { createCapture } from "../src/capture.ts";
 import { createDrainingFetcher } from "../src/cli/draining-fetcher.ts";
 import { createCaptunTunnel } from "../src/client.ts";
@@ -110,5 +113,78 @@ describe("the CLI's fetcher stack", () => {
     const [exchange] = tunnel.capture.list();
     expect(exchange?.outcome).toBe("cancelled");
     expect(exchange?.error).toContain("grace period over");
+  });
+});
+
+describe("observing a body", () => {
+  /** An observer that records what it heard. */
+  function recorder() {
+    const heard = { chunks: [] as string[], ends: [] as BodyOutcome[] };
+    return {
+      heard,
+      observer: {
+        onChunk: (chunk: Uint8Array) => heard.chunks.push(Buffer.from(chunk).toString()),
+        onEnd: (outcome: BodyOutcome) => heard.ends.push(outcome),
+      },
+    };
+  }
+
+  it("joins an origin body's own reporting, and reports the end only when the reader reaches it", async () => {
+    const source = new PassThrough();
+    const body = webStreamFromNode(source);
+    const a = recorder();
+    const b = recorder();
+    const first = observeBody(body, a.observer);
+    const second = observeBody(first.body, b.observer);
+    expect(first.body).toBe(body);
+    expect(second.body).toBe(body);
+
+    source.write("one");
+    source.end("two");
+    const reader = body.getReader();
+    const read: string[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      read.push(Buffer.from(value).toString());
+      // Every byte may already have arrived, but nobody has read the end yet.
+      expect(a.heard.ends).toEqual([]);
+    }
+    expect(read.join("")).toBe("onetwo");
+    expect(a.heard).toEqual({ chunks: read, ends: ["complete"] });
+    expect(b.heard).toEqual({ chunks: read, ends: ["complete"] });
+  });
+
+  it("watches any other body through one reporting stage that later observers share", async () => {
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const word of ["a", "b", "c"]) controller.enqueue(new TextEncoder().encode(word));
+        controller.close();
+      },
+    });
+    const a = recorder();
+    const b = recorder();
+    const first = observeBody(source, a.observer);
+    const second = observeBody(first.body, b.observer);
+    expect(first.body).not.toBe(source);
+    expect(second.body).toBe(first.body);
+    expect(await new Response(second.body).text()).toBe("abc");
+    expect(a.heard).toEqual({ chunks: ["a", "b", "c"], ends: ["complete"] });
+    expect(b.heard).toEqual(a.heard);
+  });
+
+  it("aborting fails the body for its reader and stops the origin; observers hear it was cancelled", async () => {
+    const source = new PassThrough();
+    const body = webStreamFromNode(source);
+    const a = recorder();
+    const observed = observeBody(body, a.observer);
+    source.write("partial");
+    const reader = observed.body.getReader();
+    expect(Buffer.from((await reader.read()).value ?? []).toString()).toBe("partial");
+    const next = reader.read();
+    observed.abort(new Error("grace period over"));
+    await expect(next).rejects.toThrow("grace period over");
+    expect(source.destroyed).toBe(true);
+    expect(a.heard.ends).toEqual(["cancelled"]);
   });
 });
