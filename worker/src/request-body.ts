@@ -1,3 +1,5 @@
+import { FRAME_HEADROOM, withFrameHeadroom } from "captun/internal";
+
 /**
  * Each piece is read into its own buffer of this size and held back until it is full (or the
  * declared length is reached). 256 KiB moved a 16 MiB upload at ~235 MiB/s against ~180 with
@@ -40,12 +42,13 @@ export function coalescedRequestBody(
       const remaining = Number.isSafeInteger(declaredLength) && declaredLength >= seen ? declaredLength - seen : PIECE_BYTES;
       const min = Math.max(1, Math.min(PIECE_BYTES, remaining));
       const silence = idle && watchSilence(idle.ms);
-      let buffer = new ArrayBuffer(PIECE_BYTES);
+      // Room in front for the body frame's header: the piece then goes out without a copy.
+      let buffer = new ArrayBuffer(FRAME_HEADROOM + PIECE_BYTES);
       let filled = 0;
       let done = false;
       try {
         while (!done && filled < min) {
-          const read = reader.readAtLeast(1, new Uint8Array(buffer, filled));
+          const read = reader.readAtLeast(1, new Uint8Array(buffer, FRAME_HEADROOM + filled));
           const result = silence ? await Promise.race([read, silence.expired]) : await read;
           done = result.done;
           if (result.value) {
@@ -71,7 +74,7 @@ export function coalescedRequestBody(
           await reader.cancel("request body too large");
           return;
         }
-        controller.enqueue(new Uint8Array(buffer, 0, filled));
+        controller.enqueue(withFrameHeadroom(new Uint8Array(buffer, FRAME_HEADROOM, filled)));
       }
       if (done) controller.close();
     },

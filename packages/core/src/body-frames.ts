@@ -51,13 +51,33 @@ export const STREAM_WINDOW = 2 * 1024 * 1024;
 export const CONNECTION_BUDGET = 16 * 1024 * 1024;
 /** Largest data payload in one frame; bigger chunks are split (workerd closes a session on a 32 MiB message). */
 export const MAX_FRAME_BYTES = 256 * 1024;
-/** Grants smaller than this wait for the reader to consume more, so credit costs few frames (at most INITIAL_CREDIT, or a stream over budget could never be granted any). */
-const MIN_GRANT = 128 * 1024;
+/**
+ * Grants smaller than this wait for the reader to consume more, so credit costs few frames (each
+ * one a message both processes handle): one per 512 KiB read, while ~3/4 of the window stays in
+ * flight for links with a real round trip.
+ */
+const MIN_GRANT = STREAM_WINDOW / 4;
+/** The least grant past the connection's budget (at most INITIAL_CREDIT, or such a stream could never be granted any). */
+const MIN_GRANT_OVER_BUDGET = 128 * 1024;
 
 const HEADER_BYTES = 9;
 const MARK = 0xffffffff;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
+
+/**
+ * Bytes a body's source may leave free in front of a chunk for the frame's header (mark the chunk
+ * with {@link withFrameHeadroom}): a sender that joins parts into one message (workerd) then
+ * writes the header there and sends the chunk as it is, instead of allocating and copying a frame.
+ */
+export const FRAME_HEADROOM = HEADER_BYTES;
+const headroom = new WeakSet<Uint8Array>();
+
+/** Marks `chunk` as having {@link FRAME_HEADROOM} free bytes of its buffer right before it. */
+export function withFrameHeadroom(chunk: Uint8Array): Uint8Array {
+  if (chunk.byteOffset >= FRAME_HEADROOM) headroom.add(chunk);
+  return chunk;
+}
 
 export function isFramedBody(body: unknown): body is FramedBody {
   return typeof body === "object" && body !== null && !(body instanceof Uint8Array) && typeof (body as FramedBody).frames === "number";
@@ -266,10 +286,14 @@ export class BodyFrames {
     if (stream.end || this.#closed) return;
     const unread = stream.queued + stream.outstanding;
     let room = STREAM_WINDOW - unread;
+    let least = MIN_GRANT;
     // Past the connection's budget a stream still gets its initial credit: a reader elsewhere that
     // stopped must not stall this one.
-    if (this.#unread + room > CONNECTION_BUDGET) room = Math.max(INITIAL_CREDIT - unread, CONNECTION_BUDGET - this.#unread);
-    if (room < MIN_GRANT) return;
+    if (this.#unread + room > CONNECTION_BUDGET) {
+      room = Math.max(INITIAL_CREDIT - unread, CONNECTION_BUDGET - this.#unread);
+      least = MIN_GRANT_OVER_BUDGET;
+    }
+    if (room < least) return;
     stream.outstanding += room;
     this.#unread += room;
     const message = header(FrameKind.credit, id);
@@ -331,6 +355,7 @@ export class BodyFrames {
         if (stream.cancelled) break;
         const room = Math.min(stream.credit, MAX_FRAME_BYTES);
         const parts = [header(FrameKind.data, id)];
+        const roomy = !this.#batch && headroom.has(carry);
         let size = 0;
         const take = (bytes: Uint8Array): Uint8Array | undefined => {
           const n = Math.min(bytes.byteLength, room - size);
@@ -341,10 +366,19 @@ export class BodyFrames {
         carry = take(carry);
         // Chunks already queued join this message, as fragments where the socket sends parts
         // without copying (Node): a Worker then handles one message per 256 KiB, not per 64 KiB.
+        let waited = false;
         while (this.#batch && !carry && size < room) {
           const next = reader.read();
           // A queued chunk settles `next` before this already-resolved marker gets its turn.
-          const ready = await Promise.race([next, NOT_READY]);
+          let ready = await Promise.race([next, NOT_READY]);
+          if (ready === NOT_READY_VALUE && !waited) {
+            // Once per message, let the event loop finish the socket reads it is in the middle
+            // of: they arrive one callback (and one microtask turn) at a time, so without this a
+            // message rarely holds more than one origin chunk.
+            waited = true;
+            await new Promise((resolve) => setImmediate(resolve));
+            ready = await Promise.race([next, NOT_READY]);
+          }
           if (ready === NOT_READY_VALUE || ready.done || stream.cancelled) {
             ahead = next;
             break;
@@ -352,7 +386,7 @@ export class BodyFrames {
           carry = take(toBytes(ready.value));
         }
         if (stream.cancelled) break;
-        this.#sendFrame(parts);
+        this.#sendFrame(roomy && parts.length === 2 ? inPlace(parts[0] as Uint8Array, parts[1] as Uint8Array) : parts);
         stream.credit -= size;
       }
       // Cancelled by the receiver or by the session's end: tell the receiver this id is done.
@@ -372,6 +406,13 @@ export class BodyFrames {
       this.close(error instanceof Error ? error : new Error(String(error)));
     }
   }
+}
+
+/** One message of `head` and `data`, written into the headroom in front of `data` (see {@link withFrameHeadroom}). */
+function inPlace(head: Uint8Array, data: Uint8Array): Uint8Array[] {
+  const frame = new Uint8Array(data.buffer, data.byteOffset - head.byteLength, head.byteLength + data.byteLength);
+  frame.set(head);
+  return [frame];
 }
 
 const NOT_READY_VALUE = Symbol("not ready");

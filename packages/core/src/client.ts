@@ -2,6 +2,7 @@ import { RpcSession, type RpcStub, RpcTarget } from "capnweb";
 import WebSocket from "ws";
 import { startHeartbeat } from "./_heartbeat.ts";
 import { localhostConnectOptions } from "./_localhost.ts";
+import { sendPartsOver } from "./_ws-send-parts.ts";
 import { type AccessPolicy, accessPolicyHeaders } from "./access-policy.ts";
 import { type BodyFrames, isFramedBody } from "./body-frames.ts";
 import type { GenerationServerApi } from "./change-generation.ts";
@@ -152,9 +153,7 @@ export async function createCaptunTunnel(options: CreateCaptunTunnelOptions): Pr
   // Listen before the socket opens: the server may call `fetch` right behind its handshake, and ws
   // delivers those frames (on process.nextTick) before code after an `await` of "open" runs.
   const transport = new WebSocketTransport(socket as unknown as MessageSocket, {
-    sendParts(parts) {
-      for (const [i, part] of parts.entries()) socket.send(part, { binary: true, fin: i === parts.length - 1 });
-    },
+    sendParts: sendPartsOver(socket),
   });
   await waitForOpen(socket, url, options);
   const sessionEnded = new AbortController();

@@ -9,6 +9,7 @@ export {
   parseAccessPolicyHeader,
   type ServerAccessPolicy,
 } from "./access-policy.ts";
+export { FRAME_HEADROOM, withFrameHeadroom } from "./body-frames.ts";
 export { GENERATION_HEADER } from "./change-generation.ts";
 export { type CaptunErrorCode, errorResponse } from "./error-response.ts";
 export { HOP_ACCEPT_HEADER, HOP_CODING, HOP_ENCODING_HEADER, HOP_HEADERS, HOP_LENGTH_HEADER } from "./hop-encoding.ts";

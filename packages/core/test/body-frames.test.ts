@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { BodyFrames, INITIAL_CREDIT, isBodyFrame, STREAM_WINDOW } from "../src/body-frames.ts";
+import { BodyFrames, FRAME_HEADROOM, INITIAL_CREDIT, isBodyFrame, STREAM_WINDOW, withFrameHeadroom } from "../src/body-frames.ts";
 import { createCaptunTunnel } from "../src/client.ts";
 import { BODY_FRAMES_HEADER } from "../src/protocol.ts";
 import { type AcceptedTunnel, acceptCaptunTunnelFromSocket } from "../src/server.ts";
@@ -137,6 +137,47 @@ describe("body frames", () => {
         for (;;) if ((await reader.read()).done) return "clean end";
       })(),
     ).rejects.toThrow("1006");
+  });
+});
+
+describe("frame headroom", () => {
+  it("sends a chunk that left room for the header as one message over its own buffer, bytes intact", async () => {
+    const sent: Uint8Array[][] = [];
+    const a = new BodyFrames((parts) => sent.push(parts));
+    const b = new BodyFrames(() => {});
+    const pieces = [randomBytes(200 * KiB), randomBytes(56 * KiB)].map((bytes) => {
+      const buffer = new ArrayBuffer(FRAME_HEADROOM + bytes.byteLength);
+      const chunk = new Uint8Array(buffer, FRAME_HEADROOM);
+      chunk.set(bytes);
+      return withFrameHeadroom(chunk);
+    });
+    const expected = sha256(Buffer.concat(pieces.map((piece) => Buffer.from(piece))));
+    const ref = a.send(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const piece of pieces) controller.enqueue(piece);
+          controller.close();
+        },
+      }),
+    );
+    await waitFor(() => sent.length === 3, 5_000, "two data frames and the end");
+    // Each data frame is one part: the chunk's own buffer, header written in front (no copy).
+    for (const [i, piece] of pieces.entries()) {
+      expect(sent[i]).toHaveLength(1);
+      expect(sent[i]?.[0]?.buffer).toBe(piece.buffer);
+    }
+    const reader = b.receive(ref).getReader();
+    for (const parts of sent) {
+      const frame = parts[0] as Uint8Array;
+      b.handle(frame.buffer.slice(frame.byteOffset, frame.byteOffset + frame.byteLength) as ArrayBuffer);
+    }
+    const received: Uint8Array[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received.push(value);
+    }
+    expect(sha256(Buffer.concat(received))).toBe(expected);
   });
 });
 

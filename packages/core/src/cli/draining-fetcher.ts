@@ -1,3 +1,4 @@
+import { observeBody } from "../_body-tap.ts";
 import { errorResponse } from "../error-response.ts";
 import type { Fetcher } from "../protocol.ts";
 import type { AcceptedWebSocket, TunnelWebSocket, WebSocketConnector } from "../websocket.ts";
@@ -149,49 +150,21 @@ function goingAwaySocket(socket: TunnelWebSocket, onClosed: () => void): GoingAw
 }
 
 /**
- * Passes `body` through unchanged, calling `onEnd` once when it ends, fails or is cancelled.
- * While it streams, `aborts` holds a function that errors it.
+ * `body`, with `onEnd` called once when it ends, fails or is cancelled. While it streams,
+ * `aborts` holds a function that errors it. An observer, not a stage: an origin's body (and one
+ * the inspector already watches) is handed on as it is (`_body-tap.ts`).
  */
 function onBodyEnd(body: ReadableStream<Uint8Array>, onEnd: () => void, aborts: Set<(error: Error) => void>): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  let ended = false;
   let abort: ((error: Error) => void) | undefined;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    if (abort) aborts.delete(abort);
-    onEnd();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        abort = (error) => {
-          end();
-          controller.error(error);
-          void reader.cancel(error).catch(() => {});
-        };
-        aborts.add(abort);
-      },
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) {
-            controller.close();
-            // Let the tunnel queue the end of this body before a waiting shutdown closes the socket.
-            setImmediate(end);
-          } else {
-            controller.enqueue(value);
-          }
-        } catch (error) {
-          end();
-          controller.error(error);
-        }
-      },
-      cancel(reason) {
-        end();
-        return reader.cancel(reason);
-      },
+  const observed = observeBody(body, {
+    onEnd(outcome) {
+      if (abort) aborts.delete(abort);
+      // Let the tunnel queue the end of this body before a waiting shutdown closes the socket.
+      if (outcome === "complete") setImmediate(onEnd);
+      else onEnd();
     },
-    { highWaterMark: 0 },
-  );
+  });
+  abort = observed.abort;
+  aborts.add(abort);
+  return observed.body;
 }
