@@ -1,5 +1,5 @@
-import { INLINE_BODY_LIMIT, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
 import { wholeBodyOf } from "./_whole-body.ts";
+import { INLINE_BODY_LIMIT, type WireBody, type WireRequest, type WireResponse } from "./protocol.ts";
 import { rechunk } from "./rechunk.ts";
 
 /** Statuses whose responses never carry a body. */
