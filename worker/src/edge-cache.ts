@@ -18,8 +18,10 @@ interface Entry {
   name: string;
   /** Values of the request headers the response varies on, in `vary` order. */
   vary: [string, string | null][];
-  /** For revalidated entries, the Cookie they were fetched with: only the same visitor's requests use them. */
-  cookie: string | null | undefined;
+  /** The Cookie it was fetched with. */
+  owner: string | null;
+  /** Fresh for a time (the origin said so): any admitted visitor may have it. Otherwise only its owner, or anyone while the client vouches for it (`generation`). */
+  shared: boolean;
   status: number;
   headers: [string, string][];
   body: Uint8Array;
@@ -67,9 +69,9 @@ export class EdgeCache {
     if (this.#budget === 0 || !requestMayUseCache(request.method, headers)) return pass;
     const key = `${name} ${url}`;
     const visitorTag = headers.get("if-none-match");
-    const entry = this.#usable(key, headers);
     // Read before the request goes down: a change announced while it is answered must not bless the answer.
     const generation = tunnel.generation;
+    const entry = this.#usable(key, headers, generation);
     const current = entry && generation !== undefined && entry.generation === generation;
     if (entry && (entry.freshUntil > Date.now() || current))
       return { hit: this.#answer(entry, "hit", visitorTag, acceptEncoding), settle: pass.settle };
@@ -113,12 +115,18 @@ export class EdgeCache {
     };
   }
 
-  /** The kept entry for `key` if this request may use it: same varied headers, and same Cookie for revalidated ones. */
-  #usable(key: string, headers: Headers): Entry | undefined {
+  /**
+   * The kept entry for `key` if this request may use it: same varied headers, and a revalidated
+   * entry only for the visitor it was fetched for (an origin's ETag may ignore who asked), unless
+   * the client vouches for it under the tunnel's current generation (a dev server's module, the
+   * same for everyone: other visitors of a shared dev server get it too).
+   */
+  #usable(key: string, headers: Headers, generation: number | undefined): Entry | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (entry.vary.some(([name, value]) => headers.get(name) !== value)) return undefined;
-    if (entry.cookie !== undefined && entry.cookie !== headers.get("cookie")) return undefined;
+    const vouched = generation !== undefined && entry.generation === generation;
+    if (!entry.shared && !vouched && entry.owner !== headers.get("cookie")) return undefined;
     this.#touch(key, entry);
     return entry;
   }
@@ -149,7 +157,8 @@ export class EdgeCache {
       name,
       vary,
       // A revalidated response may still be someone's own (an origin whose ETag ignores the user).
-      cookie: keep.freshMs > 0 ? undefined : cookie,
+      owner: cookie,
+      shared: keep.freshMs > 0,
       status: response.status,
       headers,
       body,

@@ -127,6 +127,50 @@ describe("change generations at the shard's edge cache", () => {
     expect(origin.state.seen.every((headers) => headers["x-captun-generation"] === undefined)).toBe(true);
   });
 
+  it("answers a vouched module to every visitor whatever their cookies; what it did not vouch for stays with the visitor it was fetched for", async () => {
+    await using origin = await moduleOrigin();
+    await using tunnel = await generationTunnel(origin.url);
+    const as = (user: string) => ({ headers: { cookie: `session=${user}` } });
+    expect(await (await visit(`${tunnel.url}/src/main.ts`, as("ann"))).text()).toContain("version = 1");
+    const shared = await visit(`${tunnel.url}/src/main.ts`, as("bob"));
+    expect(shared.headers.get("x-captun-cache")).toBe("hit");
+    expect(await shared.text()).toContain("version = 1");
+    expect(origin.state.seen).toHaveLength(1);
+    // Not vouched for (a proxied API with an ETag that may ignore who asks): Bob's request goes to the origin, unconditional.
+    await (await visit(`${tunnel.url}/api/me`, as("ann"))).text();
+    const own = await visit(`${tunnel.url}/api/me`, as("bob"));
+    expect(own.headers.get("x-captun-cache")).toBeNull();
+    await own.text();
+    expect(origin.state.seen).toHaveLength(3);
+    expect(origin.state.seen[2]?.["if-none-match"]).toBeUndefined();
+    // After a change Ann's copy is no longer vouched for: Bob does not get it, not even revalidated.
+    origin.state.version = 2;
+    await tunnel.changes.bump();
+    const afterChange = await visit(`${tunnel.url}/src/main.ts`, as("bob"));
+    expect(afterChange.headers.get("x-captun-cache")).toBeNull();
+    expect(await afterChange.text()).toContain("version = 2");
+    expect(origin.state.seen[3]?.["if-none-match"]).toBeUndefined();
+  });
+
+  it("attacker: an answer marked by something behind the dev server (a proxied API) is never taken as vouched for", async () => {
+    let mark = "";
+    const seen: string[] = [];
+    await using origin = await startOrigin((req: IncomingMessage, res: ServerResponse) => {
+      seen.push(String(req.headers.cookie));
+      const headers = { "content-type": "application/json", "cache-control": "no-cache", etag: 'W/"me"', "x-captun-generation": mark };
+      if (req.headers["if-none-match"] === 'W/"me"') return void res.writeHead(304, headers).end();
+      res.writeHead(200, headers).end(JSON.stringify({ me: req.headers.cookie }));
+    });
+    await using tunnel = await generationTunnel(origin.url);
+    mark = String(tunnel.changes.value);
+    for (const user of ["ann", "ann", "bob", "bob"]) {
+      const response = await visit(`${tunnel.url}/api/me`, { headers: { cookie: `session=${user}` } });
+      expect(response.headers.get("x-captun-cache")).not.toBe("hit");
+      expect(await response.json()).toEqual({ me: `session=${user}` });
+    }
+    expect(seen).toEqual(["session=ann", "session=ann", "session=bob", "session=bob"]);
+  });
+
   it("a generation the server refuses (or a server without generations) does not break the client", async () => {
     await using origin = await moduleOrigin();
     await using tunnel = await tunnelToOrigin(server, origin.url);

@@ -44,9 +44,13 @@ export function createChangeGeneration(vouches: (url: URL) => boolean): ChangeGe
       // The generation before the answer: a change while it was made leaves it unvouched-for.
       const before = value;
       const response = await fetcher(request);
-      if (value !== before || !vouches(new URL(request.url))) return response;
+      const vouched = value === before && vouches(new URL(request.url));
+      // Only this function marks: a mark that came from behind the dev server (a proxied API
+      // answering with the header) would make its answer current at the shard for every visitor.
+      if (!vouched && !response.headers.has(GENERATION_HEADER)) return response;
       const marked = new Response(response.body, response);
-      marked.headers.set(GENERATION_HEADER, String(before));
+      if (vouched) marked.headers.set(GENERATION_HEADER, String(before));
+      else marked.headers.delete(GENERATION_HEADER);
       return marked;
     },
   };
