@@ -117,9 +117,9 @@ describe("the local server's front", () => {
     const leaving = request({ host: "127.0.0.1", port: front.port, path: "/hold", agent: false });
     leaving.on("error", () => {});
     leaving.end();
-    await vi.waitFor(() => expect(upstream.held).toBe(1));
+    await vi.waitFor(() => expect(upstream.held).toBe(1), { timeout: 10_000 });
     leaving.destroy();
-    await vi.waitFor(() => expect(upstream.heldClosed).toBe(1));
+    await vi.waitFor(() => expect(upstream.heldClosed).toBe(1), { timeout: 10_000 });
     expect(await send(front.port, "GET", "/after")).toMatchObject({ status: 200 });
     expect(upstream.held).toBe(1);
     expect(upstream.seen).toEqual(["GET /first", "POST /charge", "GET /after"]);

@@ -78,7 +78,7 @@ describe("the CLI's fetcher stack", () => {
     expect(tunnel.sentBodies).toHaveLength(1);
     expect(tunnel.sentBodies[0]).toBe(tunnel.originBodies[0]);
 
-    await expect.poll(() => tunnel.draining.inFlight).toBe(0);
+    await expect.poll(() => tunnel.draining.inFlight, { timeout: 10_000 }).toBe(0);
     const [exchange] = tunnel.capture.list();
     expect(exchange?.outcome).toBe("complete");
     expect(exchange?.responseBody?.size).toBe(payload.byteLength);
@@ -101,8 +101,8 @@ describe("the CLI's fetcher stack", () => {
     expect(answer.status).toBe(200);
     const reading = answer.arrayBuffer();
     reading.catch(() => {});
-    await expect.poll(() => written).toBe(256 * 1024);
-    await expect.poll(() => tunnel.draining.inFlight).toBe(1);
+    await expect.poll(() => written, { timeout: 10_000 }).toBe(256 * 1024);
+    await expect.poll(() => tunnel.draining.inFlight, { timeout: 10_000 }).toBe(1);
 
     const drained = tunnel.draining.drain();
     tunnel.draining.abortInFlight("captun: shutting down (grace period over)");
