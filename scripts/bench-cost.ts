@@ -2,13 +2,12 @@
 // tunnel's processes, the client's idle memory, workerd's memory per connected tunnel, and the
 // same data-plane figures through `captun <port>` as through the library, so the CLI path is
 // seen to cost no more. Loopback only; every loop bounded.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createCaptunTunnel, startLocalServer, tunnelUrlFor } from "captun";
 import { request } from "undici";
 import { childPids, download, MiB, median, percentile, rssMiB, spawnJsonChild, visitor } from "./bench-measure.ts";
-import { type BenchServer, CLI, script } from "./bench-targets.ts";
+import { startCli } from "./bench-scenarios.ts";
+import { type BenchServer, script } from "./bench-targets.ts";
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -71,38 +70,6 @@ async function measureClient(url: string, tunnelPids: number[], frontPid: number
     frontCpuPer64MiBSeconds: median(cpu.map((round) => round[tunnelPids.length] ?? 0)),
     idleRssMiB,
   };
-}
-
-/** `captun <port>` for the origin, until its public URL answers (bounded: 20 s). */
-async function startCli(server: BenchServer, originUrl: string, name: string) {
-  const child = spawn(
-    process.execPath,
-    [CLI, new URL(originUrl).port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"],
-    { stdio: "ignore" },
-  );
-  const url = tunnelUrlFor(server.url, name);
-  const deadline = performance.now() + 20_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`captun exited with ${child.exitCode}`);
-    const answer = await request(`${url}/small`, { dispatcher: visitor }).catch(() => undefined);
-    await answer?.body.arrayBuffer();
-    if (answer?.statusCode === 200) {
-      return {
-        url,
-        pid: child.pid!,
-        async stop() {
-          const exited = once(child, "exit");
-          child.kill("SIGTERM");
-          const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-          await exited;
-          clearTimeout(timer);
-        },
-      };
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`captun did not open ${url} within 20 s`);
 }
 
 /**

@@ -84,29 +84,46 @@ export interface StartFigures {
 
 const CLI_BUILT = existsSync(fileURLToPath(new URL("../packages/core/dist/cli/index.js", import.meta.url)));
 
-/** Spawns `captun <port>` and polls its public URL (every 2 ms, for at most 20 s) until it answers 200. */
-async function cliStart(server: BenchServer, originUrl: string, name: string): Promise<number> {
+/** A running `captun <port>`: its public URL, its process, and how long it took to answer 200 there. */
+export interface StartedCli {
+  url: string;
+  pid: number;
+  startMs: number;
+  stop(): Promise<void>;
+}
+
+/** Spawns `captun <port>` for the origin and polls its public URL (every 2 ms, for at most 20 s) until it answers 200. */
+export async function startCli(server: BenchServer, originUrl: string, name: string): Promise<StartedCli> {
   const start = performance.now();
   const port = new URL(originUrl).port;
   const child = spawn(process.execPath, [CLI, port, "--name", name, "--server-url", server.url, "--secret", server.secret, "--no-qr"], {
     stdio: "ignore",
   });
-  try {
-    const url = `${tunnelUrlFor(server.url, name)}/small`;
-    const deadline = start + 20_000;
-    while (performance.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`captun ${port} exited with ${child.exitCode}`);
-      const answer = await request(url, { dispatcher: visitor });
-      await answer.body.arrayBuffer();
-      if (answer.statusCode === 200) return performance.now() - start;
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    }
-    throw new Error(`captun ${port} did not open ${url} within 20 s`);
-  } finally {
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, "exit");
-    if (child.exitCode === null) child.kill("SIGKILL");
-    await exited.catch(() => {});
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  const url = tunnelUrlFor(server.url, name);
+  const deadline = start + 20_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`captun ${port} exited with ${child.exitCode}`);
+    const answer = await request(`${url}/small`, { dispatcher: visitor }).catch(() => undefined);
+    await answer?.body.arrayBuffer();
+    if (answer?.statusCode === 200) return { url, pid: child.pid!, startMs: performance.now() - start, stop };
+    await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  await stop();
+  throw new Error(`captun ${port} did not open ${url} within 20 s`);
+}
+
+async function cliStart(server: BenchServer, originUrl: string, name: string): Promise<number> {
+  const cli = await startCli(server, originUrl, name);
+  await cli.stop();
+  return cli.startMs;
 }
 
 export async function measureStart(server: BenchServer, originUrl: string): Promise<StartFigures> {

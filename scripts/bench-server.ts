@@ -8,10 +8,8 @@ import { startLocalServer } from "captun";
 import { Log, LogLevel, Miniflare } from "miniflare";
 // Not in captun's public entry: the local server's stand-in for Cloudflare's edge, from source.
 import { startLocalFront } from "../packages/core/src/_local-front.ts";
+import { WORKER_COMPATIBILITY_DATE } from "../packages/core/src/local-server.ts";
 import { childPids } from "./bench-measure.ts";
-
-// The same date as the captun Worker, so both run with the same workerd behaviour.
-const COMPATIBILITY_DATE = "2026-07-01";
 
 const PASS_THROUGH_WORKER = `export default {
   fetch(request, env) {
@@ -33,7 +31,8 @@ if (kind === "captun") {
     port: 0,
     modules: true,
     script: PASS_THROUGH_WORKER,
-    compatibilityDate: COMPATIBILITY_DATE,
+    // The captun Worker's date, so both run with the same workerd behaviour.
+    compatibilityDate: WORKER_COMPATIBILITY_DATE,
     bindings: { ORIGIN: argument ?? "" },
     cf: false,
     log: new Log(LogLevel.WARN),

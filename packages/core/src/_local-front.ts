@@ -1,4 +1,4 @@
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
+import { Agent, type ClientRequest, createServer, request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from "node:http";
 import { connect, type Socket } from "node:net";
 import { pipeline } from "node:stream";
 import { ERROR_HEADER } from "./protocol.ts";
@@ -53,6 +53,13 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
       req.headers["transfer-encoding"] === undefined;
     const headers = upstreamHeaders(req) as unknown as OutgoingHttpHeaders;
     let visitorLeft = false;
+    // The attempt in flight (a resend replaces it): a visitor who leaves ends it.
+    let current: ClientRequest | undefined;
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      visitorLeft = true;
+      current?.destroy();
+    });
     const forward = (agent: Agent, mayResend: boolean) => {
       const upstream = httpRequest(
         {
@@ -84,11 +91,7 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
             .end("502 Bad Gateway: the local captun server is not answering.\n");
         else res.destroy();
       });
-      res.on("close", () => {
-        if (res.writableFinished) return;
-        visitorLeft = true;
-        upstream.destroy();
-      });
+      current = upstream;
       return upstream;
     };
     if (resendable) {
