@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalFront } from "./_local-front.ts";
 import { importMiniflare } from "./_tools.ts";
 import type { RoutingMode } from "./routing.ts";
+import { newConnectSecret } from "./secret.ts";
 
 /** Must match `compatibility_date` in the repository's wrangler.jsonc (a test checks it). */
 export const WORKER_COMPATIBILITY_DATE = "2026-07-01";
@@ -59,7 +59,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   if (!WORKER_BUNDLE) throw new Error("The captun Worker bundle is missing from captun's dist/worker/. Run `pnpm build` first.");
   const routing = options.routing ?? "subdomain";
   const customHostname = routing === "subdomain" ? "localhost" : undefined;
-  const secret = options.secret ?? randomBytes(24).toString("base64url");
+  const secret = options.secret ?? newConnectSecret();
   const bindings: Record<string, string> = { CONNECT_SECRET: secret, SHARDS: String(options.shards ?? 1), ...options.vars };
   if (customHostname) bindings.CUSTOM_HOSTNAME = customHostname;
   const host = options.host ?? "127.0.0.1";

@@ -13,3 +13,13 @@ export async function bearerSecretMatches(request: Request, expected: string): P
   const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual(a: ArrayBuffer, b: ArrayBuffer): boolean };
   return subtle.timingSafeEqual(a, b);
 }
+
+/**
+ * A fresh connect secret: 24 random bytes as 48 hex digits. Hex rather than base64url because one
+ * base64url secret in 64 starts with "-", and `--secret -Ab…` then reads as a flag to the CLI's
+ * argument parser (and to most others people paste it into).
+ */
+export function newConnectSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

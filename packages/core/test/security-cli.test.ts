@@ -3,7 +3,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseCommandArgs } from "../src/cli/args.ts";
 import { updateConfig } from "../src/config.ts";
+import { newConnectSecret } from "../src/secret.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 
@@ -48,6 +50,15 @@ describe("giving the CLI its secret", () => {
       await using cli = runCli([...args, "--server-url", server.url], { XDG_CONFIG_HOME: home.path });
       expect(await cli.exited).toBe(2);
       expect(cli.output).toMatch(/--secret/);
+    }
+  });
+
+  it("makes secrets that can be pasted after --secret: never starting with a dash", () => {
+    // A base64url secret starts with "-" once in 64, and the argument parser then refuses it as a flag.
+    for (let i = 0; i < 256; i++) {
+      const secret = newConnectSecret();
+      expect(secret).toMatch(/^[0-9a-f]{48}$/);
+      expect(parseCommandArgs(["3000", "--secret", secret], { secret: { type: "string" } }).values.secret).toBe(secret);
     }
   });
 

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import pc from "picocolors";
 import { configPath, maskSecret, readConfig, updateConfig } from "../config.ts";
 import { startLocalServer } from "../local-server.ts";
 import type { RoutingMode } from "../routing.ts";
+import { newConnectSecret } from "../secret.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "./args.ts";
 import { log, urlLine } from "./log.ts";
 import { onShutdownSignal } from "./signals.ts";
@@ -26,7 +26,7 @@ export async function serverCommand(argv: string[]): Promise<number> {
   }
   const port = values.port === undefined ? DEFAULT_PORT : parseInteger(values.port, "--port", 0, 65_535);
   // Reusing the saved secret lets clients that were connected reconnect after a restart.
-  const secret = (await readConfig()).local?.secret ?? randomBytes(24).toString("base64url");
+  const secret = (await readConfig()).local?.secret ?? newConnectSecret();
 
   let server: Awaited<ReturnType<typeof startLocalServer>>;
   try {

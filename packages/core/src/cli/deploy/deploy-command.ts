@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import { confirm, isCancel } from "@clack/prompts";
 import pc from "picocolors";
 import { configPath, maskSecret, readConfig, updateConfig } from "../../config.ts";
 import { WORKER_BUNDLE } from "../../local-server.ts";
+import { newConnectSecret } from "../../secret.ts";
 import { CaptunUsageError, parseCommandArgs, parseInteger } from "../args.ts";
 import { log, urlLine } from "../log.ts";
 import { applyPlan } from "./apply.ts";
@@ -108,7 +108,7 @@ export async function runDeploy(options: DeployOptions, io: DeployIo = processIo
         ? `https://${routing.hostname}`
         : snapshot.workersSubdomain && `https://${workerName}.${snapshot.workersSubdomain}.workers.dev`;
     // Redeploying to the same place keeps the secret, so clients on other machines keep working.
-    const secret = config.serverUrl === serverUrl && config.secret ? config.secret : randomBytes(24).toString("base64url");
+    const secret = config.serverUrl === serverUrl && config.secret ? config.secret : newConnectSecret();
     const deployment = { workerName, plan: routing, shards, secret };
     const version = await fingerprint(WORKER_BUNDLE!, wranglerConfig(deployment), secret);
     const plan = planDeployment({ routing, snapshot, workerName, saved: config.deployment, fingerprint: version });
