@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page, type Request as PageRequest } from "playwright-core";
 import type { CaptunConfig } from "../src/config.ts";
 import { waitFor } from "./_harness.ts";
 
@@ -142,6 +142,21 @@ export interface WatchedPageOptions {
   ignore?: (problem: string) => boolean;
 }
 
+/** The pages of `watchedPage` not disposed yet, with their requests still in flight, for failure reports. */
+const openPages = new Set<{ page: Page; inFlight: Map<string, number>; console: string[] }>();
+
+/** What the open watched pages still wait for, and what they logged last: a timed-out browser test prints it to say what hung. */
+export function describeOpenPages(): string {
+  const now = Date.now();
+  return [...openPages]
+    .map(({ page, inFlight, console }) => {
+      const waiting = [...inFlight].map(([url, since]) => `\n    ${url} (for ${now - since} ms)`).join("");
+      const logged = console.map((line) => `\n    console: ${line}`).join("");
+      return `  page ${page.url()}: ${inFlight.size} request(s) in flight${waiting}${logged}`;
+    })
+    .join("\n");
+}
+
 /** A page in a fresh context that records console errors, page errors, failed requests and HTTP errors. */
 export async function watchedPage(
   browser: Browser,
@@ -166,5 +181,22 @@ export async function watchedPage(
   page.on("response", (response) => {
     if (response.status() >= 400) report(`HTTP ${response.status()}: ${response.url()}`);
   });
-  return { page, problems, [Symbol.asyncDispose]: () => context.close() };
+  const open = { page, inFlight: new Map<string, number>(), console: [] as string[] };
+  page.on("console", (message) => {
+    open.console.push(`${new Date().toISOString().slice(11, 23)} ${message.text().slice(0, 200)}`);
+    if (open.console.length > 20) open.console.shift();
+  });
+  openPages.add(open);
+  const requestKey = (request: PageRequest) => `${request.method()} ${request.url()}`;
+  page.on("request", (request) => open.inFlight.set(requestKey(request), Date.now()));
+  page.on("requestfinished", (request) => open.inFlight.delete(requestKey(request)));
+  page.on("requestfailed", (request) => open.inFlight.delete(requestKey(request)));
+  return {
+    page,
+    problems,
+    [Symbol.asyncDispose]: () => {
+      openPages.delete(open);
+      return context.close();
+    },
+  };
 }
