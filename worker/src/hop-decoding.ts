@@ -2,11 +2,12 @@ import { HOP_CODING, HOP_ENCODING_HEADER, HOP_LENGTH_HEADER } from "captun/inter
 import { acceptsGzip } from "./accept-encoding.ts";
 
 /**
- * Content types Cloudflare's edge (and Miniflare's entry Worker, which plays it locally) encodes
- * for visitors itself. A Worker never sees the visitor's own `Accept-Encoding` (the edge replaces
- * it with `br, gzip`); for these types the edge turns a gzip body into what the visitor takes, for
- * the others it passes the body on as it is, so those must leave the Worker decoded. The list is
- * Cloudflare's (developers.cloudflare.com, "Content compression"), as Miniflare copies it.
+ * Content types Cloudflare's edge (and Miniflare's entry Worker under `wrangler dev`) encodes for
+ * visitors itself. Behind the edge a Worker never sees the visitor's own `Accept-Encoding` (it is
+ * replaced with `br, gzip`); for these types the edge turns a gzip body into what the visitor
+ * takes, for the others it passes the body on as it is, so those must leave the Worker decoded.
+ * (The local server's front passes the visitor's own header through, which this rule also serves.)
+ * The list is Cloudflare's (developers.cloudflare.com, "Content compression"), as Miniflare copies it.
  */
 const EDGE_RECODED_TYPES = new Set([
   "text/html",
