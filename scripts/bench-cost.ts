@@ -118,7 +118,7 @@ export async function measureCost(
 ): Promise<CostFigures> {
   const workerdPid = server.workerdPid;
   if (workerdPid === undefined || passThrough.workerdPid === undefined) throw new Error("workerd's PID is unknown: CPU cannot be read");
-  const library = await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(server.url, "cost-library"), server.secret, originUrl]);
+  const library = await spawnJsonChild(script("bench-client.mjs"), [tunnelUrlFor(server.url, "cost-library"), server.secret, originUrl]);
   let libraryCost: ClientCost;
   try {
     libraryCost = await measureClient(library.line.url as string, [library.child.pid!, workerdPid], server.pid);

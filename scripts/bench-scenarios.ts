@@ -145,7 +145,7 @@ export async function measureStart(server: BenchServer, originUrl: string): Prom
   }
   for (let i = 0; i < 5; i++) {
     const start = performance.now();
-    const client = await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(server.url, `spawn-${i}`), server.secret, originUrl]);
+    const client = await spawnJsonChild(script("bench-client.mjs"), [tunnelUrlFor(server.url, `spawn-${i}`), server.secret, originUrl]);
     try {
       await firstSuccess(`${client.line.url}/small`);
       spawned.push(performance.now() - start);
@@ -202,7 +202,11 @@ export async function measureMemory(
 ): Promise<MemoryFigures> {
   const client =
     "server" in target
-      ? await spawnJsonChild(script("bench-client.ts"), [tunnelUrlFor(target.server.url, "memory"), target.server.secret, target.originUrl])
+      ? await spawnJsonChild(script("bench-client.mjs"), [
+          tunnelUrlFor(target.server.url, "memory"),
+          target.server.secret,
+          target.originUrl,
+        ])
       : undefined;
   try {
     const url = client ? (client.line.url as string) : (target as { url: string }).url;

@@ -51,7 +51,7 @@ export async function startTargets(): Promise<Targets> {
     cleanups.push(passThrough.child.stop);
     const captun = await startServer("captun");
     cleanups.push(captun.child.stop);
-    const client = await spawnJsonChild(script("bench-client.ts"), [
+    const client = await spawnJsonChild(script("bench-client.mjs"), [
       tunnelUrlFor(captun.server.url, "bench"),
       captun.server.secret,
       originUrl,
