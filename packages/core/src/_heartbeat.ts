@@ -19,8 +19,16 @@ export interface HeartbeatOptions {
  */
 export function startHeartbeat(options: HeartbeatOptions): () => void {
   const interval = options.intervalMs ?? HEARTBEAT_INTERVAL_MS;
+  let lastTick = Date.now();
   const timer = setInterval(() => {
-    const silentFor = Date.now() - options.lastHeard();
+    const now = Date.now();
+    const late = now - lastTick > interval;
+    lastTick = now;
+    // A tick an interval late means this process did not run (a debugger breakpoint, a long
+    // synchronous task, sleep): what the peer sent meanwhile waits unread behind this timer, so
+    // silence cannot be judged until I/O has had its turn. The next tick judges.
+    if (late) return;
+    const silentFor = now - options.lastHeard();
     if (silentFor >= 2 * interval) {
       stop();
       options.onSilent();

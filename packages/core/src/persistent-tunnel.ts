@@ -1,6 +1,6 @@
 import { type CaptunTunnel, type CreateCaptunTunnelOptions, createCaptunTunnel } from "./client.ts";
 import { isFinalConnectError } from "./errors.ts";
-import { CloseCode } from "./protocol.ts";
+import { CloseCode, HEARTBEAT_INTERVAL_MS } from "./protocol.ts";
 
 /** What happened to a kept-open tunnel, for logging and UI. */
 export type TunnelEvent =
@@ -14,6 +14,21 @@ export type TunnelEvent =
   /** Client and server speak different protocol versions (the message says which to update): this one stops. */
   | { type: "incompatible"; error: Error }
   | { type: "closed" };
+
+/**
+ * Why a kept-open tunnel dropped, in words for a log line. The server drops a client it has heard
+ * nothing from for two heartbeat intervals; an in-process tunnel hears that when its process runs
+ * again after a breakpoint or a long synchronous task, which is worth saying plainly.
+ */
+export function disconnectCause(event: { code: number; reason: string }): string {
+  if (event.code === CloseCode.silent) {
+    return (
+      `the captun server heard nothing from this process for ${(2 * HEARTBEAT_INTERVAL_MS) / 1000} s ` +
+      "(stopped at a breakpoint, blocked by synchronous work, or asleep), so it dropped the tunnel and requests in flight got 502"
+    );
+  }
+  return `${event.code}${event.reason ? ` ${event.reason}` : ""}`;
+}
 
 export interface KeepTunnelOpenOptions extends CreateCaptunTunnelOptions {
   onEvent?: (event: TunnelEvent) => void;

@@ -3,7 +3,7 @@ import { configPath, readConfig, resolveServerSettings } from "../config.ts";
 import { accessNote, devShareUrl } from "../dev-server/access.ts";
 import { INSPECT_OPTIONS, startCliInspection } from "../inspector/cli.ts";
 import { createOriginFetcher } from "../origin.ts";
-import { keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
+import { disconnectCause, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { isLoopbackUrl, qrCode } from "../qr.ts";
 import { tunnelUrlFor } from "../routing.ts";
 import { ACCESS_OPTIONS, accessPolicyFromFlags } from "./access-flags.ts";
@@ -110,7 +110,7 @@ function reportEvent(event: TunnelEvent): number | undefined {
       log.success(`Reconnected: ${event.url}`);
       return;
     case "disconnected":
-      log.warn(`Connection to the captun server lost (${event.code}${event.reason ? ` ${event.reason}` : ""}); reconnecting…`);
+      log.warn(`Connection to the captun server lost (${disconnectCause(event)}); reconnecting…`);
       return;
     case "retrying":
       log.dim(`  still unreachable (${event.error.message}); next try in ${(event.delayMs / 1000).toFixed(1)} s`);

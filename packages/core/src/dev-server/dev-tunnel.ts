@@ -1,7 +1,7 @@
 import type { Capture } from "../capture.ts";
 import { checkedInbox, devCaptureFor } from "../inspector/dev.ts";
 import { createOriginFetcher } from "../origin.ts";
-import { type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
+import { disconnectCause, type KeptTunnel, keepTunnelOpen, type TunnelEvent } from "../persistent-tunnel.ts";
 import { createOriginWebSocketConnector } from "../websocket-origin-connector.ts";
 import type { ChangeGeneration } from "./change-generation.ts";
 import { blockDevEndpoints, blockDevEndpointUpgrades } from "./dev-endpoints.ts";
@@ -172,7 +172,7 @@ function report(event: TunnelEvent, settings: DevTunnelSettings, logger: DevTunn
       }
       break;
     case "disconnected":
-      logger.warn(`captun: tunnel dropped (${event.code}${event.reason ? ` ${event.reason}` : ""}); reconnecting under the same name`);
+      logger.warn(`captun: tunnel dropped (${disconnectCause(event)}); reconnecting under the same name`);
       break;
     case "unauthorized":
       logger.error(
