@@ -121,11 +121,28 @@ export class CaptunServerShard extends DurableObject<Env> {
       }
       if (tooLarge) return errorResponse(request, 413, "body-too-large", `Request bodies are limited to ${limit} bytes.`);
       if (idle) return errorResponse(request, 408, "body-timeout", `The request body sent nothing for ${idleMs / 1000} s.`);
+      if (await sessionEnded(tunnel)) {
+        return errorResponse(
+          request,
+          502,
+          "tunnel-dropped",
+          "The tunnel's client went away before it answered (it stopped responding or disconnected).",
+        );
+      }
       return errorResponse(request, 502, "origin-error", "The tunnel's client could not get a response from its origin.");
     } finally {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * Whether `tunnel`'s session has ended, asked after a call on it failed. A closing socket fails the
+ * session's calls and settles `closed` in the same turn (transport.ts), so one timer tick tells a
+ * client that went away from an origin that refused.
+ */
+function sessionEnded(tunnel: AcceptedTunnel): Promise<boolean> {
+  return Promise.race([tunnel.closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, 0, false))]);
 }
 
 /** RECONNECT_HOLD_MS, where "0" is a valid choice (no holding). */

@@ -6,6 +6,8 @@ export type CaptunErrorCode =
   | "tunnel-not-found"
   | "tunnel-offline"
   | "origin-error"
+  /** The client's session ended (dropped for silence, its process killed) before it answered. */
+  | "tunnel-dropped"
   | "origin-timeout"
   | "body-too-large"
   | "uri-too-long"

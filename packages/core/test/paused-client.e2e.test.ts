@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TunnelEvent } from "../src/index.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
 import { runCli, tempConfigHome } from "./fixtures/cli-process.ts";
 
@@ -19,12 +20,12 @@ afterAll(async () => {
 
 /**
  * Stops `child` until the server has dropped its tunnel (a POST is answered 503 at once, never
- * held), then lets it run again. Returns the status of a request that was caught on it meanwhile.
+ * held), then lets it run again. Returns what a request caught on it meanwhile was answered.
  */
-async function pauseUntilDropped(child: ChildProcess, url: string): Promise<number> {
+async function pauseUntilDropped(child: ChildProcess, url: string): Promise<string> {
   child.kill("SIGSTOP");
   try {
-    const stuck = visit(`${url}/stuck`).then((response) => response.status);
+    const stuck = visit(`${url}/stuck`).then((response) => `${response.status} ${response.headers.get(ERROR_HEADER)}`);
     await expect.poll(async () => (await visit(url, { method: "POST" })).status, { timeout: 20_000, interval: 250 }).toBe(503);
     return await stuck;
   } finally {
@@ -44,7 +45,8 @@ describe.concurrent("a tunnel's process paused past the silence limit", () => {
       await expect.poll(() => events.some((event) => event.type === "connected"), { timeout: 20_000 }).toBe(true);
       expect(await (await visit(url)).text()).toBe("alive");
 
-      expect(await pauseUntilDropped(child, url)).toBe(502);
+      // Not "origin-error": the origin did nothing wrong, the client went away.
+      expect(await pauseUntilDropped(child, url)).toBe("502 tunnel-dropped");
       await expect.poll(() => events.filter((event) => event.type === "connected").length, { timeout: 10_000 }).toBe(2);
       // Its own heartbeat, late after the pause, must not cut the connection before the server's close is read.
       expect(events.find((event) => event.type === "disconnected")).toEqual({
@@ -68,7 +70,7 @@ describe.concurrent("a tunnel's process paused past the silence limit", () => {
     const [, url = ""] = await cli.waitFor(/Public:\s+(\S+)/);
     expect(await (await visit(url)).text()).toBe("alive");
 
-    expect(await pauseUntilDropped(cli.child, url)).toBe(502);
+    expect(await pauseUntilDropped(cli.child, url)).toBe("502 tunnel-dropped");
     await cli.waitFor(/Connection to the captun server lost \(the captun server heard nothing from this process for 8 s .*breakpoint/);
     await cli.waitFor(/Reconnected/);
     expect(await (await visit(url)).text()).toBe("alive");
