@@ -24,23 +24,31 @@ export function startHeartbeat(options: HeartbeatOptions): () => void {
     const now = Date.now();
     const late = now - lastTick > interval;
     lastTick = now;
-    // A tick an interval late means this process did not run (a debugger breakpoint, a long
-    // synchronous task, sleep): what the peer sent meanwhile waits unread behind this timer, so
-    // silence cannot be judged until I/O has had its turn. The next tick judges.
-    if (late) return;
     const silentFor = now - options.lastHeard();
+    if (late) {
+      // This process did not run for a while (a debugger breakpoint, a long synchronous task,
+      // sleep): what the peer sent meanwhile waits unread behind this timer, so silence cannot be
+      // judged until I/O has had its turn. Ask now, so the next tick has an answer to go by (and a
+      // connection that died meanwhile fails at once instead of at that tick).
+      if (silentFor >= interval) ping(options);
+      return;
+    }
     if (silentFor >= 2 * interval) {
       stop();
       options.onSilent();
     } else if (silentFor >= interval) {
-      // The answer (or the old peer's "no such method" error) counts through `lastHeard`.
-      Promise.resolve(options.ping()).then(ignore, ignore);
+      ping(options);
     }
     // Checking twice per interval bounds detection at 2.5 intervals of silence instead of 3.
   }, interval / 2);
   (timer as { unref?: () => void }).unref?.();
   const stop = () => clearInterval(timer);
   return stop;
+}
+
+/** The answer (or the old peer's "no such method" error) counts through `lastHeard`. */
+function ping(options: HeartbeatOptions): void {
+  Promise.resolve(options.ping()).then(ignore, ignore);
 }
 
 function ignore(): void {}
