@@ -23,8 +23,8 @@ export type TunnelEvent =
 export function disconnectCause(event: { code: number; reason: string }): string {
   if (event.code === CloseCode.silent) {
     return (
-      `the captun server heard nothing from this process for ${(2 * HEARTBEAT_INTERVAL_MS) / 1000} s ` +
-      "(stopped at a breakpoint, blocked by synchronous work, or asleep), so it dropped the tunnel and requests in flight got 502"
+      `the captun server heard nothing from this process for ${(2 * HEARTBEAT_INTERVAL_MS) / 1000} s — ` +
+      "stopped at a breakpoint, blocked by synchronous work, or asleep — so it dropped the tunnel; requests in flight got 502"
     );
   }
   return `${event.code}${event.reason ? ` ${event.reason}` : ""}`;
