@@ -42,7 +42,8 @@ if (kind === "captun") {
   await mf.ready;
   // Behind the same front as the local server (where Cloudflare's edge would be for both), so
   // captun's figures differ from it by the tunnel alone.
-  const front = await startLocalFront("127.0.0.1", 0, Number((await mf.unsafeGetDirectURL()).port));
+  // The pass-through Worker has no body limit of its own.
+  const front = await startLocalFront("127.0.0.1", 0, Number((await mf.unsafeGetDirectURL()).port), Number.POSITIVE_INFINITY);
   close = () => front.close().then(() => mf.dispose());
   process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${front.port}`, workerdPid: childPids("workerd")[0] })}\n`);
 }

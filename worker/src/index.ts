@@ -1,4 +1,4 @@
-import { CONNECT_PATH, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun/internal";
+import { CONNECT_PATH, DEFAULT_MAX_BODY_BYTES, errorResponse, getTunnelNameFromUrl, shardIndexFor } from "captun/internal";
 import { type Env, numberSetting } from "./env.ts";
 
 export { CaptunServerShard } from "./shard.ts";
@@ -22,7 +22,7 @@ export default {
       // The shard checks everything else about a connect (connect-guard.ts): it holds the counts.
     } else {
       const length = Number(request.headers.get("content-length") ?? 0);
-      const limit = numberSetting(env.MAX_BODY_BYTES, 100_000_000);
+      const limit = numberSetting(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES);
       if (length > limit) return errorResponse(request, 413, "body-too-large", `Request bodies are limited to ${limit} bytes.`);
     }
 

@@ -4,6 +4,7 @@ import {
   acceptCaptunTunnel,
   CloseCode,
   CONNECT_PATH,
+  DEFAULT_MAX_BODY_BYTES,
   errorResponse,
   GENERATION_HEADER,
   getTunnelNameFromUrl,
@@ -88,7 +89,7 @@ export class CaptunServerShard extends DurableObject<Env> {
     const exchange = upgrade ? undefined : this.#cache.begin(name, tunnel, request, headers, publicUrl.origin + pathAndQuery);
     if (exchange?.hit) return exchange.hit;
 
-    const limit = numberSetting(this.env.MAX_BODY_BYTES, 100_000_000);
+    const limit = numberSetting(this.env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES);
     let tooLarge = false;
     let idle = false;
     const idleMs = numberSetting(this.env.BODY_IDLE_TIMEOUT_MS, 30_000);

@@ -36,7 +36,13 @@ export interface LocalFront {
   close(): Promise<void>;
 }
 
-export async function startLocalFront(host: string, port: number, upstreamPort: number): Promise<LocalFront> {
+/**
+ * @param maxBodyBytes the Worker's request body limit (`MAX_BODY_BYTES`). A request that declares a
+ *   larger body is sent on without it: the Worker refuses it (413) from its headers alone, and
+ *   workerd closing a connection with body bytes unread resets it, which can destroy that answer
+ *   before the front reads it (the visitor would get a 502 instead of the 413 that says what to change).
+ */
+export async function startLocalFront(host: string, port: number, upstreamPort: number, maxBodyBytes: number): Promise<LocalFront> {
   // No socket cap: requests must not queue here, invisible to the Worker's own in-flight limit.
   // Body-less GET, HEAD and OPTIONS requests (most of a page's) reuse kept-alive connections: a
   // fresh loopback connection per request cost ~0.5 ms. workerd closes idle connections on its own
@@ -80,6 +86,8 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
       );
       upstream.setNoDelay(true);
       upstream.on("error", (error: NodeJS.ErrnoException) => {
+        // The visitor has the whole answer: what happens to this connection now is no news to them.
+        if (res.writableFinished) return;
         // Not when the visitor left: that destroyed this request on purpose (and it may have reached the Worker).
         if (mayResend && upstream.reusedSocket && error.code === "ECONNRESET" && !res.headersSent && !visitorLeft) {
           forward(fresh, false).end();
@@ -97,6 +105,13 @@ export async function startLocalFront(host: string, port: number, upstreamPort: 
     if (resendable) {
       req.resume();
       forward(reusing, true).end();
+    } else if (Number(req.headers["content-length"]) > maxBodyBytes) {
+      // The visitor's upload is read and dropped here, so this end's close is clean too.
+      req.resume();
+      const upstream = forward(fresh, false);
+      upstream.flushHeaders();
+      // The body it declared never follows: once the answer is through, the connection is done.
+      res.on("finish", () => upstream.destroy());
     } else {
       const upstream = forward(fresh, false);
       pipeline(req, upstream, (error) => error && upstream.destroy());

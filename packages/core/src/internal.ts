@@ -27,6 +27,7 @@ export {
 export * from "./index.workerd.ts";
 export { pathMatchesAny, pathMatchesGlob } from "./path-glob.ts";
 export {
+  DEFAULT_MAX_BODY_BYTES,
   ERROR_HEADER,
   PROTOCOL_HEADER,
   PROTOCOL_VERSION,

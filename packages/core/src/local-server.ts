@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startLocalFront } from "./_local-front.ts";
 import { importMiniflare } from "./_tools.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./protocol.ts";
 import type { RoutingMode } from "./routing.ts";
 import { newConnectSecret } from "./secret.ts";
 
@@ -87,7 +88,10 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   let front: Awaited<ReturnType<typeof startLocalFront>>;
   try {
     await mf.ready;
-    front = await startLocalFront(host, options.port ?? 0, Number((await mf.unsafeGetDirectURL()).port));
+    // As the Worker reads MAX_BODY_BYTES (worker/src/env.ts, numberSetting).
+    const setLimit = Number(bindings.MAX_BODY_BYTES);
+    const maxBodyBytes = Number.isFinite(setLimit) && setLimit > 0 ? setLimit : DEFAULT_MAX_BODY_BYTES;
+    front = await startLocalFront(host, options.port ?? 0, Number((await mf.unsafeGetDirectURL()).port), maxBodyBytes);
   } catch (error) {
     await mf.dispose().catch(() => {});
     throw error;

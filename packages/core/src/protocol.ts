@@ -61,6 +61,9 @@ export const CloseCode = {
  */
 export const HEARTBEAT_INTERVAL_MS = 4_000;
 
+/** The Worker's request body limit when `MAX_BODY_BYTES` is not set: Cloudflare's Free and Pro plans' own cap. */
+export const DEFAULT_MAX_BODY_BYTES = 100_000_000;
+
 /** Bodies up to this size travel inline in the RPC message instead of as a stream. */
 export const INLINE_BODY_LIMIT = 64 * 1024;
 

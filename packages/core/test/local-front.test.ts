@@ -6,6 +6,7 @@ import { createServer, request, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startLocalFront } from "../src/_local-front.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "../src/protocol.ts";
 
 const servers: { close(): unknown }[] = [];
 afterEach(async () => {
@@ -85,7 +86,7 @@ function rawRequest(port: number, head: string): Promise<string> {
 describe("the local server's front", () => {
   it("sends a body-less request again on a new connection when its kept-alive one was reset", async () => {
     const upstream = await resettingUpstream();
-    const front = await startLocalFront("127.0.0.1", 0, upstream.port);
+    const front = await startLocalFront("127.0.0.1", 0, upstream.port, DEFAULT_MAX_BODY_BYTES);
     servers.push(front);
     expect(await send(front.port, "GET", "/one")).toEqual({ status: 200, text: "answer to GET /one" });
     // Goes out on the kept-alive connection, which the upstream resets.
@@ -95,7 +96,7 @@ describe("the local server's front", () => {
 
   it("never sends a request with a body twice: it gets its own connection", async () => {
     const upstream = await resettingUpstream();
-    const front = await startLocalFront("127.0.0.1", 0, upstream.port);
+    const front = await startLocalFront("127.0.0.1", 0, upstream.port, DEFAULT_MAX_BODY_BYTES);
     servers.push(front);
     expect(await send(front.port, "GET", "/first")).toMatchObject({ status: 200 });
     for (const n of [1, 2, 3]) {
@@ -106,7 +107,7 @@ describe("the local server's front", () => {
 
   it("never sends a body-less POST twice, and never resends a request whose visitor left", async () => {
     const upstream = await resettingUpstream({ seeThenReset: true });
-    const front = await startLocalFront("127.0.0.1", 0, upstream.port);
+    const front = await startLocalFront("127.0.0.1", 0, upstream.port, DEFAULT_MAX_BODY_BYTES);
     servers.push(front);
     expect(await send(front.port, "GET", "/first")).toMatchObject({ status: 200 });
     // No Content-Length, no body (as `curl -X POST` sends it): its own connection, answered, seen once.
@@ -127,7 +128,7 @@ describe("the local server's front", () => {
 
   it("attacker: naming the framing headers in Connection cannot smuggle a second request past the front", async () => {
     const upstream = await resettingUpstream();
-    const front = await startLocalFront("127.0.0.1", 0, upstream.port);
+    const front = await startLocalFront("127.0.0.1", 0, upstream.port, DEFAULT_MAX_BODY_BYTES);
     servers.push(front);
     const smuggled = "GET /admin HTTP/1.1\r\nHost: x\r\nCF-Connecting-IP: 10.0.0.1\r\n\r\n";
     const answer = await send(front.port, "POST", "/form", smuggled, {

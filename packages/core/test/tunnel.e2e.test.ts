@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { request } from "node:http";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { localhostLookup } from "../src/_localhost.ts";
 import { createCaptunTunnel } from "../src/index.ts";
 import { ERROR_HEADER } from "../src/protocol.ts";
 import { readBody, startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit, waitFor } from "./_harness.ts";
@@ -262,6 +264,27 @@ describe("what visitors see when something is wrong", () => {
     } as never);
     expect(chunked.status).toBe(413);
     expect(await chunked.text()).not.toContain("read");
+    // An upload far past what socket buffers hold, sent as fast as Node's own client sends it:
+    // refused from its headers, the 413 must still reach the visitor whole (not a reset connection
+    // answered 502), and nothing reach the client.
+    const callsBefore = calls;
+    for (const size of [2_000_000, 8_000_000]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const upload = request(
+          `${tunnel.url}/`,
+          { method: "POST", headers: { "content-length": String(size) }, lookup: localhostLookup as never, agent: false },
+          (res) => {
+            let text = "";
+            res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => resolve(`${res.statusCode} ${res.headers[ERROR_HEADER]} ${text.includes("limited to 1000 bytes")}`));
+          },
+        );
+        upload.on("error", reject);
+        upload.end(Buffer.alloc(size));
+      });
+      expect(answer).toBe("413 body-too-large true");
+    }
+    expect(calls).toBe(callsBefore);
   });
 
   it("414 and 431 for oversized URLs and headers", async () => {
