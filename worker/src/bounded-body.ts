@@ -1,7 +1,7 @@
 // Reading a small body whole, with a cap (passcode forms, inbox entries), and refusing one.
 
 /** How much of a refused body is read and dropped before answering (see `dropRest`). */
-const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_BYTES = 4 * 1024 * 1024;
 const DRAIN_MS = 2_000;
 
 /** The whole body, or undefined if it holds more than `limit` bytes. */
@@ -29,8 +29,13 @@ export async function readAtMost(body: ReadableStream<Uint8Array> | null, limit:
   return joined;
 }
 
+/** Reads and drops a body nobody read, within the same bound as {@link dropRest}, before captun answers instead of the origin. */
+export function dropUnread(body: ReadableStream<Uint8Array>): Promise<void> {
+  return dropRest(body.getReader());
+}
+
 /**
- * Reads and drops what is left of a body the Worker refuses (413), within a small bound, before it
+ * Reads and drops what is left of a body the Worker refuses (413), within a bound, before it
  * answers. A server that closes a connection with request bytes still unread resets it, and the
  * reset can destroy the answer before the sender reads it: the visitor would see a dropped
  * connection (502 behind the local server's front) instead of the 413 that says what to change.

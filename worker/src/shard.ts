@@ -16,6 +16,7 @@ import {
   tunnelUrlFor,
 } from "captun/internal";
 import { TunnelAccessGate } from "./access/gate.ts";
+import { dropUnread } from "./bounded-body.ts";
 import { ConnectGuard } from "./connect-guard.ts";
 import { EdgeCache } from "./edge-cache.ts";
 import { type Env, numberSetting } from "./env.ts";
@@ -44,6 +45,15 @@ export class CaptunServerShard extends DurableObject<Env> {
   readonly #cache = new EdgeCache(this.env);
 
   override async fetch(request: Request): Promise<Response> {
+    const response = await this.#answer(request);
+    // A body nobody took (captun answered in the origin's place: 401, 503, 404…) is read and
+    // dropped, within a bound, before the answer goes: workerd closing a connection with request
+    // bytes unread resets it, and the reset can destroy the answer before the visitor reads it.
+    if (request.body && !request.body.locked) await dropUnread(request.body);
+    return response;
+  }
+
+  async #answer(request: Request): Promise<Response> {
     const route = getTunnelNameFromUrl(request.url, this.env.CUSTOM_HOSTNAME);
     if (!route) return errorResponse(request, 404, "tunnel-not-found", "This captun server has no tunnel at this address.");
     if (route.pathAndQuery.split("?")[0] === CONNECT_PATH) {

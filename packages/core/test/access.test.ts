@@ -102,6 +102,22 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
       socket.on("error", () => {});
     });
     expect(refused).toBe(401);
+    // Uploads too, however large: the 401 must reach the visitor whole, not lose itself to a
+    // connection reset while the body is still arriving (502 through the local server's front).
+    for (const size of [60_000, 500_000, 2_000_000]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const upload = request(
+          `${tunnel.url}/api/upload`,
+          { method: "POST", headers: { "content-length": String(size) }, lookup: localhostLookup as never, agent: false },
+          (res) => {
+            res.resume().on("end", () => resolve(`${res.statusCode} ${res.headers[ERROR_HEADER]}`));
+          },
+        );
+        upload.on("error", reject);
+        upload.end(Buffer.alloc(size));
+      });
+      expect(answer, `a ${size}-byte upload`).toBe("401 access-required");
+    }
     expect(tunnel.seen).toEqual([]);
   });
 
