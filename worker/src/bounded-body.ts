@@ -1,10 +1,13 @@
-// Reading a small body whole, with a cap (passcode forms, inbox entries), and refusing one.
+// Reading a small body whole, with a cap (passcode forms, inbox entries), and dropping one nobody took.
 
-/** How much of a refused body is read and dropped before answering (see `dropRest`). */
+/** How much of a refused body is read and dropped before answering (see `dropUnread`). */
 const DRAIN_BYTES = 4 * 1024 * 1024;
 const DRAIN_MS = 2_000;
 
-/** The whole body, or undefined if it holds more than `limit` bytes. */
+/**
+ * The whole body, or undefined if it holds more than `limit` bytes. An oversized body is left
+ * unlocked, part read: the shard drops the rest before it answers ({@link dropUnread}).
+ */
 export async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<Uint8Array | undefined> {
   if (!body) return new Uint8Array();
   const reader = body.getReader();
@@ -15,7 +18,7 @@ export async function readAtMost(body: ReadableStream<Uint8Array> | null, limit:
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await dropRest(reader);
+      reader.releaseLock();
       return undefined;
     }
     chunks.push(value);
@@ -29,18 +32,15 @@ export async function readAtMost(body: ReadableStream<Uint8Array> | null, limit:
   return joined;
 }
 
-/** Reads and drops a body nobody read, within the same bound as {@link dropRest}, before captun answers instead of the origin. */
-export function dropUnread(body: ReadableStream<Uint8Array>): Promise<void> {
-  return dropRest(body.getReader());
-}
-
 /**
- * Reads and drops what is left of a body the Worker refuses (413), within a bound, before it
- * answers. A server that closes a connection with request bytes still unread resets it, and the
- * reset can destroy the answer before the sender reads it: the visitor would see a dropped
- * connection (502 behind the local server's front) instead of the 413 that says what to change.
+ * Reads and drops what is left of a body nobody took (captun answers in the origin's place: 401,
+ * 413, 503…), within a bound, before the answer goes. A server that closes a connection with
+ * request bytes still unread resets it, and the reset can destroy the answer before the sender
+ * reads it: the visitor would see a dropped connection (502 behind the local server's front)
+ * instead of the answer that says what to change.
  */
-async function dropRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+export async function dropUnread(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), DRAIN_MS);

@@ -1,12 +1,13 @@
 // Shared test helpers: a captun server (local workerd, or a deployed one via CAPTUN_SERVER_URL),
 // real node:http origins, and a visitor `fetch` that resolves *.localhost to loopback.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, type RequestInit as UndiciRequestInit, fetch as undiciFetch } from "undici";
 import { localhostLookup } from "../src/_localhost.ts";
 import { createCaptunTunnel } from "../src/client.ts";
 import { type LocalServerOptions, startLocalServer } from "../src/local-server.ts";
 import { createOriginFetcher } from "../src/origin.ts";
+import { ERROR_HEADER } from "../src/protocol.ts";
 import { tunnelUrlFor } from "../src/routing.ts";
 
 export interface TestServer extends AsyncDisposable {
@@ -87,6 +88,27 @@ const visitorAgent = new Agent({ connect: { lookup: localhostLookup as never } }
 /** A visitor's fetch: like the browser's, `*.localhost` resolves to loopback. */
 export function visit(url: string, init: UndiciRequestInit = {}) {
   return undiciFetch(url, { dispatcher: visitorAgent, redirect: "manual", ...init });
+}
+
+/**
+ * POSTs `size` zero bytes with a declared length through Node's own HTTP client, which sends a body
+ * as fast as the socket takes it (undici's fetch paces it): the case where an early answer races
+ * the upload. Resolves with the status, the `x-captun-error` code and the body.
+ */
+export function uploadAtFullSpeed(url: string, size: number): Promise<{ status: number; code: string | undefined; text: string }> {
+  return new Promise((resolve, reject) => {
+    const upload = request(
+      url,
+      { method: "POST", headers: { "content-length": String(size) }, lookup: localhostLookup as never, agent: false },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, code: res.headers[ERROR_HEADER] as string | undefined, text }));
+      },
+    );
+    upload.on("error", reject);
+    upload.end(Buffer.alloc(size));
+  });
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {

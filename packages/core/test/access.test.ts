@@ -8,7 +8,7 @@ import type { AccessPolicy } from "../src/access-policy.ts";
 import { createCaptunTunnel, createOriginFetcher, type RoutingMode } from "../src/index.ts";
 import { ERROR_HEADER } from "../src/protocol.ts";
 import { ACCESS_ADMIN_PATH, createShareLink, deriveAccessKey, SHARE_PARAM, verifyAccessToken } from "../src/share-link.ts";
-import { startOrigin, startTestServer, type TestServer, uniqueName, visit } from "./_harness.ts";
+import { startOrigin, startTestServer, type TestServer, uniqueName, uploadAtFullSpeed, visit } from "./_harness.ts";
 
 const HOUR = 60 * 60 * 1000;
 
@@ -105,17 +105,8 @@ describe.each<RoutingMode>(["subdomain", "folder"])("access control under %s rou
     // Uploads too, however large: the 401 must reach the visitor whole, not lose itself to a
     // connection reset while the body is still arriving (502 through the local server's front).
     for (const size of [60_000, 500_000, 2_000_000]) {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const upload = request(
-          `${tunnel.url}/api/upload`,
-          { method: "POST", headers: { "content-length": String(size) }, lookup: localhostLookup as never, agent: false },
-          (res) => {
-            res.resume().on("end", () => resolve(`${res.statusCode} ${res.headers[ERROR_HEADER]}`));
-          },
-        );
-        upload.on("error", reject);
-        upload.end(Buffer.alloc(size));
-      });
+      const { status, code } = await uploadAtFullSpeed(`${tunnel.url}/api/upload`, size);
+      const answer = `${status} ${code}`;
       expect(answer, `a ${size}-byte upload`).toBe("401 access-required");
     }
     expect(tunnel.seen).toEqual([]);

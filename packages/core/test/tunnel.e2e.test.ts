@@ -1,14 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { request } from "node:http";
 import { createInterface } from "node:readline";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { localhostLookup } from "../src/_localhost.ts";
 import { createCaptunTunnel } from "../src/index.ts";
 import { ERROR_HEADER } from "../src/protocol.ts";
-import { readBody, startOrigin, startTestServer, type TestServer, tunnelToOrigin, uniqueName, visit, waitFor } from "./_harness.ts";
+import {
+  readBody,
+  startOrigin,
+  startTestServer,
+  type TestServer,
+  tunnelToOrigin,
+  uniqueName,
+  uploadAtFullSpeed,
+  visit,
+  waitFor,
+} from "./_harness.ts";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -269,19 +277,8 @@ describe("what visitors see when something is wrong", () => {
     // answered 502), and nothing reach the client.
     const callsBefore = calls;
     for (const size of [2_000_000, 8_000_000]) {
-      const answer = await new Promise<string>((resolve, reject) => {
-        const upload = request(
-          `${tunnel.url}/`,
-          { method: "POST", headers: { "content-length": String(size) }, lookup: localhostLookup as never, agent: false },
-          (res) => {
-            let text = "";
-            res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-            res.on("end", () => resolve(`${res.statusCode} ${res.headers[ERROR_HEADER]} ${text.includes("limited to 1000 bytes")}`));
-          },
-        );
-        upload.on("error", reject);
-        upload.end(Buffer.alloc(size));
-      });
+      const { status, code, text } = await uploadAtFullSpeed(`${tunnel.url}/`, size);
+      const answer = `${status} ${code} ${text.includes("limited to 1000 bytes")}`;
       expect(answer).toBe("413 body-too-large true");
     }
     expect(calls).toBe(callsBefore);
